@@ -1,0 +1,65 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Chooses the instruction-set path of every CPU kernel at run time: AVX-512 → AVX2+FMA → scalar.
+/// The environment variable <c>ENGINE_CPU_ISA</c> (<c>scalar</c>, <c>avx2</c>, <c>avx512</c>) or
+/// <see cref="Force"/> pins one path, so tests can exercise each path the machine can execute.
+/// </summary>
+/// <remarks>
+/// Forcing <see cref="CpuIsa.Avx512"/> on a machine without AVX-512 is allowed on purpose: that path is
+/// written with <c>Vector512&lt;T&gt;</c>, which .NET then runs in software, so its logic stays testable.
+/// Forcing <see cref="CpuIsa.Avx2"/> where AVX2+FMA is missing throws, since those intrinsics would fault.
+/// </remarks>
+public static class IsaDispatch
+{
+    /// <summary>Name of the environment variable that forces a path.</summary>
+    public const string EnvironmentVariable = "ENGINE_CPU_ISA";
+
+    private static CpuIsa _active = FromEnvironment() ?? Detected;
+
+    /// <summary>The best path this CPU executes in hardware.</summary>
+    public static CpuIsa Detected { get; } = Detect();
+
+    /// <summary>The path the kernels take now.</summary>
+    public static CpuIsa Active => _active;
+
+    /// <summary>True where the AVX2+FMA intrinsics can execute on this machine.</summary>
+    public static bool Avx2Supported => Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>True where 512-bit vectors run in hardware (otherwise the AVX-512 path is emulated).</summary>
+    public static bool Avx512Accelerated => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>Pins the path all kernels take from now on; <c>null</c> goes back to <see cref="Detected"/>.</summary>
+    /// <exception cref="PlatformNotSupportedException">AVX2 was asked for on a CPU without AVX2+FMA.</exception>
+    public static void Force(CpuIsa? isa)
+    {
+        var chosen = isa ?? Detected;
+        if (chosen == CpuIsa.Avx2 && !Avx2Supported)
+            throw new PlatformNotSupportedException("IsaDispatch.Force(Avx2): this CPU (or DOTNET_EnableAVX2=0) has no AVX2+FMA.");
+        _active = chosen;
+    }
+
+    private static CpuIsa Detect()
+    {
+        if (Avx512Accelerated) return CpuIsa.Avx512;
+        if (Avx2Supported) return CpuIsa.Avx2;
+        return CpuIsa.Scalar;
+    }
+
+    private static CpuIsa? FromEnvironment()
+    {
+        var value = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        return value.Trim().ToLowerInvariant() switch
+        {
+            "scalar" => CpuIsa.Scalar,
+            "avx2" => Avx2Supported ? CpuIsa.Avx2 : CpuIsa.Scalar,
+            "avx512" => CpuIsa.Avx512,
+            _ => throw new InvalidOperationException(
+                $"{EnvironmentVariable}='{value}' is not a CPU path; use scalar, avx2 or avx512."),
+        };
+    }
+}
