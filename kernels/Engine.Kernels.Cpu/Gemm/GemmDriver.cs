@@ -1,0 +1,140 @@
+using System.Numerics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// The BLIS/GotoBLAS loop nest, written once for every element type and micro-kernel:
+/// jc (Nc-wide B panels) → pc (Kc-deep) → pack B → ic (Mc-tall A blocks) → pack A → jr → ir → micro-kernel.
+/// Multi-threading splits C into disjoint row or column ranges, each run by this serial nest with its own
+/// packed buffers, so threads never synchronise and every element is computed in the same order.
+/// </summary>
+internal static unsafe class GemmDriver<T, TKernel>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TKernel : struct, IGemmMicroKernel<T>
+{
+    /// <summary>Below this many multiply-adds per thread, handing work to another thread costs more than it saves.</summary>
+    private const long MinWorkPerThread = 48L * 48 * 48;
+
+    /// <summary>Computes C = alpha·A·B + beta·C for m, n, k &gt; 0, using up to <paramref name="threads"/> threads.</summary>
+    public static void Run(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b, T beta,
+        T* c, long ldc, int threads)
+    {
+        threads = ThreadsWorthUsing(m, n, k, threads);
+        if (threads == 1)
+        {
+            RunSerial(m, n, k, alpha, a, b, beta, c, ldc);
+            return;
+        }
+        // Split the dimension with more micro-tiles; chunk edges fall on tile boundaries.
+        long rowTiles = (m + TKernel.Mr - 1) / TKernel.Mr;
+        long colTiles = (n + TKernel.Nr - 1) / TKernel.Nr;
+        if (colTiles >= rowTiles)
+            RunColumnChunks(m, n, k, alpha, a, b, beta, c, ldc, threads, colTiles);
+        else
+            RunRowChunks(m, n, k, alpha, a, b, beta, c, ldc, threads, rowTiles);
+    }
+
+    private static int ThreadsWorthUsing(int m, int n, int k, int threads)
+    {
+        long work = (long)m * n * k;
+        long byWork = Math.Max(1, work / MinWorkPerThread);
+        long byTiles = Math.Max((m + TKernel.Mr - 1) / TKernel.Mr, (n + TKernel.Nr - 1) / TKernel.Nr);
+        return (int)Math.Min(threads, Math.Min(byWork, byTiles));
+    }
+
+    private static void RunColumnChunks(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
+        T beta, T* c, long ldc, int threads, long colTiles)
+    {
+        int chunks = (int)Math.Min(threads, colTiles);
+        int width = (int)((colTiles + chunks - 1) / chunks) * TKernel.Nr;
+        KernelThreads.For(chunks, chunk =>
+        {
+            int j0 = chunk * width;
+            int cols = Math.Min(width, n - j0);
+            if (cols > 0) RunSerial(m, cols, k, alpha, a, b.From(0, j0), beta, c + j0, ldc);
+        });
+    }
+
+    private static void RunRowChunks(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
+        T beta, T* c, long ldc, int threads, long rowTiles)
+    {
+        int chunks = (int)Math.Min(threads, rowTiles);
+        int height = (int)((rowTiles + chunks - 1) / chunks) * TKernel.Mr;
+        KernelThreads.For(chunks, chunk =>
+        {
+            int i0 = chunk * height;
+            int rows = Math.Min(height, m - i0);
+            if (rows > 0) RunSerial(rows, n, k, alpha, a.From(i0, 0), b, beta, c + i0 * ldc, ldc);
+        });
+    }
+
+    /// <summary>The single-threaded loop nest over the whole problem.</summary>
+    public static void RunSerial(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b, T beta,
+        T* c, long ldc)
+    {
+        GemmBlocking blocking = TKernel.Blocking;
+        var scratch = PackScratch.Current;
+        T* packedA = scratch.PackedA<T>((long)blocking.Mc * blocking.Kc);
+        T* packedB = scratch.PackedB<T>((long)blocking.Kc * blocking.Nc);
+
+        for (int jc = 0; jc < n; jc += blocking.Nc)
+        {
+            int nc = Math.Min(blocking.Nc, n - jc);
+            for (int pc = 0; pc < k; pc += blocking.Kc)
+            {
+                int kc = Math.Min(blocking.Kc, k - pc);
+                GemmPacking<T>.PackB(kc, nc, b.From(pc, jc), packedB, TKernel.Nr);
+                // Only the first pass over k scales the old C; later passes accumulate onto it.
+                T passBeta = pc == 0 ? beta : T.One;
+                for (int ic = 0; ic < m; ic += blocking.Mc)
+                {
+                    int mc = Math.Min(blocking.Mc, m - ic);
+                    GemmPacking<T>.PackA(mc, kc, a.From(ic, pc), packedA, TKernel.Mr);
+                    MacroKernel(mc, nc, kc, packedA, packedB, alpha, passBeta, c + ic * ldc + jc, ldc);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the micro-kernel over every tile of one packed A block × packed B panel.</summary>
+    private static void MacroKernel(int mc, int nc, int kc, T* packedA, T* packedB, T alpha, T beta,
+        T* c, long ldc)
+    {
+        int mr = TKernel.Mr, nr = TKernel.Nr;
+        T* edgeTile = stackalloc T[mr * nr];
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            T* bSliver = packedB + (long)jr * kc;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                T* aSliver = packedA + (long)ir * kc;
+                T* cTile = c + ir * ldc + jr;
+                if (rows == mr && cols == nr)
+                {
+                    TKernel.Multiply(kc, aSliver, bSliver, cTile, ldc, alpha, beta);
+                }
+                else
+                {
+                    // Ragged edge: compute the full padded tile aside, then merge only the valid part.
+                    TKernel.Multiply(kc, aSliver, bSliver, edgeTile, nr, T.One, T.Zero);
+                    MergeEdgeTile(rows, cols, edgeTile, nr, cTile, ldc, alpha, beta);
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes alpha·tile + beta·C for the valid rows × cols, rounding exactly as the kernels do.</summary>
+    private static void MergeEdgeTile(int rows, int cols, T* tile, int nr, T* c, long ldc, T alpha, T beta)
+    {
+        bool betaIsZero = beta == T.Zero;
+        for (int i = 0; i < rows; i++)
+        {
+            T* cRow = c + i * ldc;
+            T* tRow = tile + i * nr;
+            for (int j = 0; j < cols; j++)
+                cRow[j] = betaIsZero ? alpha * tRow[j] : T.FusedMultiplyAdd(tRow[j], alpha, beta * cRow[j]);
+        }
+    }
+}

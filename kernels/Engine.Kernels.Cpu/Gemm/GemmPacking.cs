@@ -1,0 +1,109 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Copies blocks of A and panels of B, whatever their strides, into the contiguous sliver layout the
+/// micro-kernels stream through, zero-padding the ragged edge so every kernel call runs a full Mr×Nr tile.
+/// </summary>
+internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>
+    /// Packs the mc×kc block of <paramref name="a"/> as ceil(mc/mr) slivers, each kc columns of mr rows
+    /// (element (i, p) of a sliver at p*mr + i).
+    /// </summary>
+    public static void PackA(int mc, int kc, StridedMatrix<T> a, T* packed, int mr)
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            PackASliver(rows, kc, a.From(ir, 0), packed + (long)ir * kc, mr);
+        }
+    }
+
+    /// <summary>
+    /// Packs the kc×nc panel of <paramref name="b"/> as ceil(nc/nr) slivers, each kc rows of nr columns
+    /// (element (p, j) of a sliver at p*nr + j).
+    /// </summary>
+    public static void PackB(int kc, int nc, StridedMatrix<T> b, T* packed, int nr)
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            PackBSliver(kc, cols, b.From(0, jr), packed + (long)jr * kc, nr);
+        }
+    }
+
+    private static void PackASliver(int rows, int kc, StridedMatrix<T> a, T* dst, int mr)
+    {
+        // Walk the source along its shorter stride so reads stay within cache lines.
+        if (Math.Abs(a.ColStride) <= Math.Abs(a.RowStride))
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                T* src = a.At(i, 0);
+                long cs = a.ColStride;
+                for (int p = 0; p < kc; p++) dst[p * mr + i] = src[p * cs];
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                T* src = a.At(0, p);
+                long rs = a.RowStride;
+                for (int i = 0; i < rows; i++) dst[p * mr + i] = src[i * rs];
+            }
+        }
+        if (rows < mr) ZeroPad(dst, kc, mr, rows);
+    }
+
+    private static void PackBSliver(int kc, int cols, StridedMatrix<T> b, T* dst, int nr)
+    {
+        if (b.ColStride == 1 && cols == nr && nr % Vector256<T>.Count == 0)
+            CopyContiguousRows(kc, b, dst, nr);
+        else if (Math.Abs(b.ColStride) <= Math.Abs(b.RowStride))
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                T* src = b.At(p, 0);
+                long cs = b.ColStride;
+                for (int j = 0; j < cols; j++) dst[p * nr + j] = src[j * cs];
+            }
+        }
+        else
+        {
+            for (int j = 0; j < cols; j++)
+            {
+                T* src = b.At(0, j);
+                long rs = b.RowStride;
+                for (int p = 0; p < kc; p++) dst[p * nr + j] = src[p * rs];
+            }
+        }
+        if (cols < nr) ZeroPad(dst, kc, nr, cols);
+    }
+
+    /// <summary>The common row-major B case: each packed row is nr contiguous source elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyContiguousRows(int kc, StridedMatrix<T> b, T* dst, int nr)
+    {
+        T* src = b.Data;
+        long rs = b.RowStride;
+        for (int p = 0; p < kc; p++, src += rs, dst += nr)
+        {
+            for (int j = 0; j < nr; j += Vector256<T>.Count)
+                Vector256.Store(Vector256.Load(src + j), dst + j);
+        }
+    }
+
+    /// <summary>Zeroes entries [valid, width) of each of the kc packed rows of the given width.</summary>
+    private static void ZeroPad(T* dst, int kc, int width, int valid)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            for (int x = valid; x < width; x++) dst[p * width + x] = T.Zero;
+        }
+    }
+}

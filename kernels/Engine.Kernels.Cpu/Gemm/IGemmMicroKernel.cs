@@ -1,0 +1,26 @@
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// A GEMM micro-kernel: multiplies an Mr×kc sliver of packed A by a kc×Nr sliver of packed B and writes the
+/// full Mr×Nr tile as C = alpha·(A·B) + beta·C. Implemented by structs so the generic driver is specialised
+/// (and the kernel inlined) per kernel.
+/// </summary>
+/// <remarks>
+/// Packed A holds element (i, p) of the sliver at packedA[p*Mr + i]; packed B holds (p, j) at packedB[p*Nr + j].
+/// When beta is zero, C must not be read (it may hold NaN). The beta≠0 store must compute
+/// FusedMultiplyAdd(acc, alpha, beta*c) so that edge tiles (written by the driver) round identically.
+/// </remarks>
+internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
+{
+    /// <summary>Rows of the tile.</summary>
+    static abstract int Mr { get; }
+
+    /// <summary>Columns of the tile.</summary>
+    static abstract int Nr { get; }
+
+    /// <summary>Cache blocking tuned for this kernel.</summary>
+    static abstract GemmBlocking Blocking { get; }
+
+    /// <summary>Computes one full Mr×Nr tile of C (row stride <paramref name="ldc"/>).</summary>
+    static abstract void Multiply(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta);
+}

@@ -1,0 +1,43 @@
+using System.Numerics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>The portable micro-kernel: a plain 4×4 loop in T, for CPUs without AVX2 and as a baseline.</summary>
+internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int Rows = 4;
+    private const int Cols = 4;
+
+    public static int Mr => Rows;
+    public static int Nr => Cols;
+    public static GemmBlocking Blocking => new(Mc: 128, Kc: 256, Nc: 2048);
+
+    public static void Multiply(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta)
+    {
+        T* acc = stackalloc T[Rows * Cols];
+        for (int x = 0; x < Rows * Cols; x++) acc[x] = T.Zero;
+        for (int p = 0; p < kc; p++, packedA += Rows, packedB += Cols)
+        {
+            for (int i = 0; i < Rows; i++)
+            {
+                T ai = packedA[i];
+                for (int j = 0; j < Cols; j++) acc[i * Cols + j] += ai * packedB[j];
+            }
+        }
+        StoreTile(acc, c, ldc, alpha, beta);
+    }
+
+    private static void StoreTile(T* acc, T* c, long ldc, T alpha, T beta)
+    {
+        bool betaIsZero = beta == T.Zero;
+        for (int i = 0; i < Rows; i++)
+        {
+            T* cRow = c + i * ldc;
+            for (int j = 0; j < Cols; j++)
+            {
+                T sum = acc[i * Cols + j];
+                cRow[j] = betaIsZero ? alpha * sum : T.FusedMultiplyAdd(sum, alpha, beta * cRow[j]);
+            }
+        }
+    }
+}
