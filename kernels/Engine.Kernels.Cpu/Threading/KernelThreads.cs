@@ -34,7 +34,15 @@ public static class KernelThreads
             return;
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, chunks, options, body);
+        try
+        {
+            Parallel.For(0, chunks, options, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            // Surface the kernel's own exception (e.g. an index out of range), not the wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     /// <summary>

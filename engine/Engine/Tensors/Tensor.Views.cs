@@ -1,0 +1,258 @@
+namespace Engine.Tensors;
+
+public sealed partial class Tensor
+{
+    /// <summary>
+    /// The same elements in a new shape (one size may be −1 and is inferred). A view when the tensor is
+    /// contiguous, otherwise a contiguous copy — like PyTorch's <c>reshape</c>.
+    /// </summary>
+    public Tensor Reshape(params int[] shape)
+    {
+        var target = InferShape(shape, "Reshape");
+        var source = IsContiguous ? this : Contiguous();
+        return source.View(target, target.ContiguousStrides(), source.Offset);
+    }
+
+    /// <summary>Collapses axes <paramref name="startAxis"/>…<paramref name="endAxis"/> into one.</summary>
+    public Tensor Flatten(int startAxis = 0, int endAxis = -1)
+    {
+        if (Rank == 0) return Reshape(1);
+        int start = Shape.NormalizeAxis(startAxis, Rank, "Flatten"), end = Shape.NormalizeAxis(endAxis, Rank, "Flatten");
+        if (start > end) throw new ArgumentException($"Flatten: start axis {startAxis} comes after end axis {endAxis} for shape {Shape}.");
+        var dims = new List<int>();
+        for (int i = 0; i < start; i++) dims.Add(Shape[i]);
+        int merged = 1;
+        for (int i = start; i <= end; i++) merged *= Shape[i];
+        dims.Add(merged);
+        for (int i = end + 1; i < Rank; i++) dims.Add(Shape[i]);
+        return Reshape([.. dims]);
+    }
+
+    /// <summary>Reorders the axes (a view): result axis i is this tensor's axis <c>axes[i]</c>.</summary>
+    public Tensor Permute(params int[] axes)
+    {
+        if (axes.Length != Rank)
+            throw new ArgumentException($"Permute: {axes.Length} axes given for a tensor of shape {Shape}.");
+        var seen = new bool[Rank];
+        var dims = new int[Rank];
+        var strides = new long[Rank];
+        for (int i = 0; i < Rank; i++)
+        {
+            int a = Shape.NormalizeAxis(axes[i], Rank, "Permute");
+            if (seen[a]) throw new ArgumentException($"Permute: axis {axes[i]} repeats in ({string.Join(", ", axes)}).");
+            seen[a] = true;
+            dims[i] = Shape[a];
+            strides[i] = _strides[a];
+        }
+        return View(new Shape(dims), strides, Offset);
+    }
+
+    /// <summary>Swaps two axes (a view).</summary>
+    public Tensor Transpose(int axis0, int axis1)
+    {
+        int a = Shape.NormalizeAxis(axis0, Rank, "Transpose"), b = Shape.NormalizeAxis(axis1, Rank, "Transpose");
+        var axes = Enumerable.Range(0, Rank).ToArray();
+        (axes[a], axes[b]) = (axes[b], axes[a]);
+        return Permute(axes);
+    }
+
+    /// <summary>The transpose of a matrix (swaps the last two axes of a batch).</summary>
+    public Tensor T => Rank < 2 ? this : Transpose(-2, -1);
+
+    /// <summary>Removes size-1 axes: the given one, or all of them.</summary>
+    public Tensor Squeeze(int? axis = null)
+    {
+        if (axis is int ax)
+        {
+            int a = Shape.NormalizeAxis(ax, Rank, "Squeeze");
+            if (Shape[a] != 1) throw new ArgumentException($"Squeeze: axis {ax} of shape {Shape} has size {Shape[a]}, not 1.");
+            return DropAxes([a]);
+        }
+        return DropAxes(Enumerable.Range(0, Rank).Where(i => Shape[i] == 1).ToArray());
+    }
+
+    /// <summary>Inserts a size-1 axis at <paramref name="axis"/> (−1 appends).</summary>
+    public Tensor Unsqueeze(int axis)
+    {
+        int a = Shape.NormalizeAxis(axis, Rank + 1, "Unsqueeze");
+        var dims = Shape.ToArray().ToList();
+        var strides = _strides.ToList();
+        dims.Insert(a, 1);
+        strides.Insert(a, a < Rank ? _strides[a] * Shape[a] : 1);
+        return View(new Shape([.. dims]), [.. strides], Offset);
+    }
+
+    /// <summary>
+    /// Broadcasts to <paramref name="shape"/> (a view with stride 0 on repeated axes), under NumPy's rules;
+    /// −1 keeps a size.
+    /// </summary>
+    public Tensor Expand(params int[] shape)
+    {
+        if (shape.Length < Rank)
+            throw new ArgumentException($"Expand: cannot expand shape {Shape} to the lower rank ({string.Join(", ", shape)}).");
+        int lead = shape.Length - Rank;
+        var dims = new int[shape.Length];
+        var strides = new long[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            int own = i < lead ? 1 : Shape[i - lead];
+            int want = shape[i] == -1 && i >= lead ? own : shape[i];
+            if (own != want && own != 1)
+                throw new ArgumentException($"Expand: cannot expand shape {Shape} to ({string.Join(", ", shape)}): dimension {i} is {own}, not 1 or {want}.");
+            dims[i] = want;
+            strides[i] = i < lead || own != want ? 0 : _strides[i - lead];
+        }
+        return View(new Shape(dims), strides, Offset);
+    }
+
+    /// <summary>Broadcasts to <paramref name="shape"/>.</summary>
+    public Tensor BroadcastTo(Shape shape) => Shape.Equals(shape) ? this : Expand(shape.ToArray());
+
+    /// <summary>Elements start, start+step, … below end along <paramref name="axis"/> (a view).</summary>
+    public Tensor Slice(int axis, int start, int end, int step = 1)
+    {
+        int a = Shape.NormalizeAxis(axis, Rank, "Slice");
+        if (step <= 0) throw new ArgumentOutOfRangeException(nameof(step), step, $"Slice: step must be positive, got {step}.");
+        int n = Shape[a];
+        int s = Math.Clamp(start < 0 ? start + n : start, 0, n);
+        int e = Math.Clamp(end < 0 ? end + n : end, 0, n);
+        int count = e > s ? (e - s + step - 1) / step : 0;
+        var dims = Shape.ToArray();
+        var strides = (long[])_strides.Clone();
+        dims[a] = count;
+        strides[a] = _strides[a] * step;
+        return View(new Shape(dims), strides, Offset + (count > 0 ? s * _strides[a] : 0));
+    }
+
+    /// <summary><paramref name="length"/> elements from <paramref name="start"/> along <paramref name="axis"/> (a view).</summary>
+    public Tensor Narrow(int axis, int start, int length)
+    {
+        int a = Shape.NormalizeAxis(axis, Rank, "Narrow");
+        if (start < 0 || length < 0 || start + length > Shape[a])
+            throw new ArgumentOutOfRangeException(nameof(start), $"Narrow: [{start}, {start + length}) is outside axis {axis} of size {Shape[a]} (shape {Shape}).");
+        return Slice(a, start, start + length);
+    }
+
+    /// <summary>
+    /// Indexes with integers (dropping the axis), ranges and stepped slices, e.g. <c>t[0, .., 1..^1]</c>.
+    /// Missing trailing indices keep their whole axes. Returns a view.
+    /// </summary>
+    public Tensor this[params TensorIndex[] indices]
+    {
+        get
+        {
+            if (indices.Length > Rank)
+                throw new ArgumentException($"Indexer: {indices.Length} indices for a tensor of shape {Shape}.");
+            var result = this;
+            var drop = new List<int>();
+            for (int i = 0; i < indices.Length; i++)
+            {
+                int n = Shape[i];
+                var ix = indices[i];
+                if (ix.Single is Index single)
+                {
+                    int at = single.GetOffset(n);
+                    if (at < 0 || at >= n)
+                        throw new IndexOutOfRangeException($"Indexer: index {(single.IsFromEnd ? "^" : "")}{single.Value} is out of range for axis {i} of size {n} (shape {Shape}).");
+                    result = result.Slice(i, at, at + 1);
+                    drop.Add(i);
+                }
+                else
+                {
+                    var (start, length) = ClampRange(ix.Range, n);
+                    result = result.Slice(i, start, start + length, ix.Step);
+                }
+            }
+            return drop.Count == 0 ? result : result.DropAxes([.. drop]);
+        }
+    }
+
+    /// <summary>A contiguous tensor with the same elements (this tensor itself when already contiguous).</summary>
+    public Tensor Contiguous()
+    {
+        if (IsContiguous) return this;
+        var result = Empty(Shape, DType, Device);
+        Backend.Copy(this, result);
+        return result;
+    }
+
+    /// <summary>A contiguous copy that never shares storage with this tensor.</summary>
+    public Tensor Clone()
+    {
+        var result = Empty(Shape, DType, Device);
+        Backend.Copy(this, result);
+        return result;
+    }
+
+    /// <summary>The elements converted to <paramref name="dtype"/> (this tensor when it already has it).</summary>
+    public Tensor To(DType dtype)
+    {
+        if (dtype == DType) return this;
+        var result = Empty(Shape, dtype, Device);
+        Backend.Copy(this, result);
+        return result;
+    }
+
+    /// <summary>
+    /// This tensor on <paramref name="device"/> (itself when already there). The copy goes through the
+    /// host only when neither device can reach the other directly.
+    /// </summary>
+    public Tensor To(Device device)
+    {
+        if (device.Equals(Device)) return this;
+        var source = Contiguous();
+        var bytes = new byte[source.NumElements * DType.SizeOf()];
+        source.Backend.CopyToHost(source.Storage, source.Offset, bytes);
+        var result = Empty(Shape, DType, device);
+        device.Backend.CopyFromHost(bytes, result.Storage, 0);
+        GC.KeepAlive(source);
+        return result;
+    }
+
+    private Tensor DropAxes(int[] axes)
+    {
+        var dims = new List<int>();
+        var strides = new List<long>();
+        for (int i = 0; i < Rank; i++)
+        {
+            if (Array.IndexOf(axes, i) >= 0) continue;
+            dims.Add(Shape[i]);
+            strides.Add(_strides[i]);
+        }
+        return View(new Shape([.. dims]), [.. strides], Offset);
+    }
+
+    private static (int Start, int Length) ClampRange(Range range, int n)
+    {
+        int start = Math.Clamp(range.Start.IsFromEnd ? n - range.Start.Value : range.Start.Value, 0, n);
+        int end = Math.Clamp(range.End.IsFromEnd ? n - range.End.Value : range.End.Value, 0, n);
+        return (start, Math.Max(0, end - start));
+    }
+
+    private Shape InferShape(int[] shape, string op)
+    {
+        int unknown = -1;
+        long known = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (shape[i] == -1)
+            {
+                if (unknown >= 0) throw new ArgumentException($"{op}: only one size may be -1 in ({string.Join(", ", shape)}).");
+                unknown = i;
+            }
+            else if (shape[i] < 0) throw new ArgumentException($"{op}: size {shape[i]} in ({string.Join(", ", shape)}) is negative.");
+            else known *= shape[i];
+        }
+        var dims = (int[])shape.Clone();
+        if (unknown >= 0)
+        {
+            if (known == 0 || NumElements % known != 0)
+                throw new ArgumentException($"{op}: cannot reshape {Shape} ({NumElements} elements) to ({string.Join(", ", shape)}).");
+            dims[unknown] = (int)(NumElements / known);
+        }
+        var result = new Shape(dims);
+        if (result.NumElements != NumElements)
+            throw new ArgumentException($"{op}: cannot reshape {Shape} ({NumElements} elements) to {result} ({result.NumElements} elements).");
+        return result;
+    }
+}
