@@ -18,10 +18,11 @@ public static class IsaDispatch
     /// <summary>Name of the environment variable that forces a path.</summary>
     public const string EnvironmentVariable = "ENGINE_CPU_ISA";
 
-    private static CpuIsa _active = FromEnvironment() ?? Detected;
-
     /// <summary>The best path this CPU executes in hardware.</summary>
+    /// <remarks>Declared before <c>_active</c>: static initialisers run in textual order.</remarks>
     public static CpuIsa Detected { get; } = Detect();
+
+    private static CpuIsa _active = FromEnvironment() ?? Detected;
 
     /// <summary>The path the kernels take now.</summary>
     public static CpuIsa Active => _active;
