@@ -1,0 +1,68 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Numerically stable softmax and log-softmax of a contiguous tensor viewed as [outer, length, inner],
+/// over the middle axis: y = exp(x − max) / Σ exp(x − max), or log-softmax y = x − max − log Σ exp(x − max).
+/// </summary>
+/// <remarks>
+/// Element types: <see cref="float"/> and <see cref="double"/>. y may be the same buffer as x (in place);
+/// partially overlapping buffers are not supported. The exp sums of each line are accumulated in double
+/// over blocks. Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
+/// NaN (−∞ − −∞ is NaN). Large inputs are split over <see cref="KernelThreads"/> along outer.
+/// </remarks>
+public static unsafe class Softmax
+{
+    // Below this many input elements a parallel loop costs more than it saves.
+    private const long ParallelThreshold = 1 << 15;
+
+    /// <summary>Softmax (or log-softmax when <paramref name="log"/>) over the middle axis on <see cref="IsaDispatch.Active"/>.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
+    public static void Apply<T>(T* x, long outer, long length, long inner, T* y, bool log) where T : unmanaged =>
+        Apply(x, outer, length, inner, y, log, IsaDispatch.Active);
+
+    /// <summary>Softmax (or log-softmax when <paramref name="log"/>) over the middle axis on the given path.</summary>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is not float or double.</exception>
+    /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
+    public static void Apply<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa) where T : unmanaged
+    {
+        ElementTypes.CheckShape(x, outer, length, inner, y);
+        ElementTypes.CheckIsa(isa);
+        if (typeof(T) == typeof(float)) Run((float*)x, outer, length, inner, (float*)y, log, isa);
+        else if (typeof(T) == typeof(double)) Run((double*)x, outer, length, inner, (double*)y, log, isa);
+        else throw ElementTypes.NotSupported<T>("Softmax");
+    }
+
+    private static void Run<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long slice = length * inner;
+        if (slice == 0 || outer == 0) return;
+        if (KernelThreads.Count == 1 || outer == 1 || outer * slice < ParallelThreshold)
+        {
+            Serial(isa, x, outer, length, inner, y, log);
+            return;
+        }
+        KernelThreads.ForRange(outer, Math.Max(1, ParallelThreshold / slice), (start, end) =>
+            Serial(isa, x + start * slice, end - start, length, inner, y + start * slice, log));
+    }
+
+    private static void Serial<T>(CpuIsa isa, T* x, long outer, long length, long inner, T* y, bool log)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (isa)
+        {
+            case CpuIsa.Scalar:
+                SoftmaxScalar<T>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                break;
+            case CpuIsa.Avx2:
+                SoftmaxVector<T, Vector256<T>, Simd256<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                break;
+            default:
+                SoftmaxVector<T, Vector512<T>, Simd512<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                break;
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Private vector exp for softmax: Cody–Waite range reduction x = n·ln2 + r, |r| ≤ ln2/2, a polynomial
+/// for e^r and 2^n built in the exponent bits. Kept in this one file so it can be swapped for the shared
+/// exp kernel later.
+/// </summary>
+/// <remarks>
+/// Domain: x ≤ 88 (float) / 709 (double); softmax only passes x − max ≤ 0. Inputs below ≈ −87 (float) /
+/// −708 (double), −∞ included, give 0 (results that would be subnormal are flushed). NaN stays NaN.
+/// Relative error: ≤ 2 ulp-ish for float (cephes expf polynomial), ≈ 1e-15 for double (degree-12 Taylor).
+/// </remarks>
+internal static class SoftmaxExp
+{
+    private const float FloatLowest = -87.0f;         // e^-87 ≈ 1.6e-38 is still a normal float
+    private const float FloatShifter = 12582912.0f;   // 1.5·2^23: adding it rounds to an integer in the low mantissa
+    private const float FloatLn2High = 0.693359375f;  // exact in few bits, so n·Ln2High is exact
+    private const float FloatLn2Low = -2.12194440e-4f;
+
+    private const double DoubleLowest = -708.0;
+    private const double DoubleShifter = 6755399441055744.0; // 1.5·2^52
+    private const double DoubleLn2High = 6.93145751953125E-1;
+    private const double DoubleLn2Low = 1.42860682030941723212E-6;
+
+    /// <summary>e^x lane-wise, for float or double lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Exp<T, TV, TSimd>(TV x)
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+    {
+        if (typeof(T) == typeof(float))
+            return Evaluate<T, TV, TSimd>(x, T.CreateTruncating(FloatLowest), T.CreateTruncating(FloatShifter),
+                T.CreateTruncating(FloatLn2High), T.CreateTruncating(FloatLn2Low), mantissaBits: 23);
+        return Evaluate<T, TV, TSimd>(x, T.CreateTruncating(DoubleLowest), T.CreateTruncating(DoubleShifter),
+            T.CreateTruncating(DoubleLn2High), T.CreateTruncating(DoubleLn2Low), mantissaBits: 52);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Evaluate<T, TV, TSimd>(TV x, T lowest, T shifter, T ln2High, T ln2Low, int mantissaBits)
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+    {
+        // Below 'lowest' (and -inf) the answer is 0; clamping first keeps the exponent arithmetic in range.
+        // NaN compares false, so it passes through the clamp and poisons the arithmetic as it should.
+        TV tooSmall = TSimd.LessThan(x, TSimd.Broadcast(lowest));
+        x = TSimd.Select(tooSmall, TSimd.Broadcast(lowest), x);
+
+        TV vShifter = TSimd.Broadcast(shifter);
+        TV shifted = TSimd.MultiplyAdd(x, TSimd.Broadcast(T.CreateTruncating(1.4426950408889634)), vShifter);
+        TV n = TSimd.Subtract(shifted, vShifter);
+        TV r = TSimd.MultiplyAdd(n, TSimd.Broadcast(-ln2High), x);
+        r = TSimd.MultiplyAdd(n, TSimd.Broadcast(-ln2Low), r);
+
+        TV expR = typeof(T) == typeof(float) ? FloatPolynomial<T, TV, TSimd>(r) : DoublePolynomial<T, TV, TSimd>(r);
+
+        // The low mantissa bits of 'shifted' hold n; moved into the exponent field and added to 1.0 they give 2^n.
+        TV twoToN = TSimd.AddBits(TSimd.ShiftBitsLeft(shifted, mantissaBits), TSimd.Broadcast(T.One));
+        TV result = TSimd.Multiply(expR, twoToN);
+        return TSimd.Select(tooSmall, TSimd.Broadcast(T.Zero), result);
+    }
+
+    // cephes expf: e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV FloatPolynomial<T, TV, TSimd>(TV r)
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+    {
+        TV p = TSimd.Broadcast(T.CreateTruncating(1.9875691500E-4f));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.3981999507E-3f)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(8.3334519073E-3f)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(4.1665795894E-2f)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.6666665459E-1f)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(5.0000001201E-1f)));
+        TV rSquared = TSimd.Multiply(r, r);
+        return TSimd.Add(TSimd.MultiplyAdd(p, rSquared, r), TSimd.Broadcast(T.One));
+    }
+
+    // Taylor series to r^12/12!: the truncation error r^13/13! is below 2e-16 on |r| ≤ ln2/2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV DoublePolynomial<T, TV, TSimd>(TV r)
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+    {
+        TV p = TSimd.Broadcast(T.CreateTruncating(1.0 / 479001600.0));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 39916800.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 3628800.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 362880.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 40320.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 5040.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 720.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 120.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 24.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 6.0)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(0.5)));
+        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.One));
+        return TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.One));
+    }
+}

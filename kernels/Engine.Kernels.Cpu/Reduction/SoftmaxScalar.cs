@@ -1,0 +1,40 @@
+using System.Numerics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>The scalar softmax: the reference behaviour the vector paths are tested against.</summary>
+internal static unsafe class SoftmaxScalar<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Softmax (or log-softmax) of each x[o, :, i] line into y; y may be x.</summary>
+    public static void Apply(T* x, nint outer, nint length, nint inner, T* y, bool log)
+    {
+        for (nint o = 0; o < outer; o++)
+            for (nint i = 0; i < inner; i++)
+            {
+                nint offset = o * length * inner + i;
+                Line(x + offset, length, inner, y + offset, log);
+            }
+    }
+
+    private static void Line(T* x, nint count, nint stride, T* y, bool log)
+    {
+        T max = ReduceScalar<T>.Strided<MaxCombiner>(x, count, stride);
+        double sum = 0;
+        for (nint k = 0; k < count; k++)
+        {
+            T e = T.Exp(x[k * stride] - max);
+            if (!log) y[k * stride] = e;
+            sum += double.CreateTruncating(e);
+        }
+        if (log)
+        {
+            T logSum = T.CreateTruncating(Math.Log(sum));
+            for (nint k = 0; k < count; k++) y[k * stride] = x[k * stride] - max - logSum;
+        }
+        else
+        {
+            T scale = T.CreateTruncating(1.0 / sum);
+            for (nint k = 0; k < count; k++) y[k * stride] *= scale;
+        }
+    }
+}
