@@ -35,6 +35,12 @@ internal unsafe interface ISimd<TV, T>
     static abstract TV LessThan(TV left, TV right);
     static abstract TV Select(TV mask, TV whenTrue, TV whenFalse);
 
+    /// <summary>Zero where the mask is set, value elsewhere (one and-not instead of a select).</summary>
+    static abstract TV ZeroWhere(TV mask, TV value);
+
+    /// <summary>Combines all lanes pairwise in registers (halves, then quarters, …) into one value.</summary>
+    static abstract T CombineLanes<TOp>(TV value) where TOp : IReduceCombiner;
+
     /// <summary>Index of the first lane whose mask is set, or -1.</summary>
     static abstract int FirstSetLane(TV mask);
 

@@ -78,20 +78,9 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
 
         TV low = TOp.Combine<TV, T, TSimd>(TOp.Combine<TV, T, TSimd>(a0, a1), TOp.Combine<TV, T, TSimd>(a2, a3));
         TV high = TOp.Combine<TV, T, TSimd>(TOp.Combine<TV, T, TSimd>(a4, a5), TOp.Combine<TV, T, TSimd>(a6, a7));
-        T result = CombineLanes<TOp>(TOp.Combine<TV, T, TSimd>(low, high));
+        T result = TSimd.CombineLanes<TOp>(TOp.Combine<TV, T, TSimd>(low, high));
         for (; i < count; i++) result = TOp.Combine(result, x[i]);
         return result;
-    }
-
-    /// <summary>Combines the lanes of one vector pairwise.</summary>
-    public static T CombineLanes<TOp>(TV vector) where TOp : IReduceCombiner
-    {
-        T* lanes = stackalloc T[Count];
-        TSimd.Store(lanes, vector);
-        for (int width = Count / 2; width >= 1; width /= 2)
-            for (int k = 0; k < width; k++)
-                lanes[k] = TOp.Combine(lanes[k], lanes[k + width]);
-        return lanes[0];
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
@@ -53,9 +54,34 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> LessThan(Vector256<T> left, Vector256<T> right) => Vector256.LessThan(left, right);
 
+    // Masks here are whole-lane compare results, so one vblendv replaces the and/andnot/or of ConditionalSelect.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) =>
-        Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse)
+    {
+        if (Avx.IsSupported && typeof(T) == typeof(float))
+            return Avx.BlendVariable(whenFalse.AsSingle(), whenTrue.AsSingle(), mask.AsSingle()).As<float, T>();
+        if (Avx.IsSupported && typeof(T) == typeof(double))
+            return Avx.BlendVariable(whenFalse.AsDouble(), whenTrue.AsDouble(), mask.AsDouble()).As<double, T>();
+        return Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T CombineLanes<TOp>(Vector256<T> value) where TOp : IReduceCombiner
+    {
+        value = TOp.Combine<Vector256<T>, T, Simd256<T>>(value, Vector256.Create(value.GetUpper(), value.GetLower()));
+        if (sizeof(T) == 8)
+        {
+            var swapped = Vector256.Shuffle(value.AsInt64(), Vector256.Create(1L, 0, 3, 2)).As<long, T>();
+            return TOp.Combine<Vector256<T>, T, Simd256<T>>(value, swapped).ToScalar();
+        }
+        var pairs = Vector256.Shuffle(value.AsInt32(), Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)).As<int, T>();
+        value = TOp.Combine<Vector256<T>, T, Simd256<T>>(value, pairs);
+        var neighbours = Vector256.Shuffle(value.AsInt32(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<int, T>();
+        return TOp.Combine<Vector256<T>, T, Simd256<T>>(value, neighbours).ToScalar();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ZeroWhere(Vector256<T> mask, Vector256<T> value) => Vector256.AndNot(value, mask);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int FirstSetLane(Vector256<T> mask)

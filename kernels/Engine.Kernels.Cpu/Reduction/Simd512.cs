@@ -58,6 +58,13 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
         Vector512.ConditionalSelect(mask, whenTrue, whenFalse);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ZeroWhere(Vector512<T> mask, Vector512<T> value) => Vector512.AndNot(value, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T CombineLanes<TOp>(Vector512<T> value) where TOp : IReduceCombiner =>
+        Simd256<T>.CombineLanes<TOp>(TOp.Combine<Vector256<T>, T, Simd256<T>>(value.GetLower(), value.GetUpper()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int FirstSetLane(Vector512<T> mask)
     {
         ulong bits = mask.ExtractMostSignificantBits();

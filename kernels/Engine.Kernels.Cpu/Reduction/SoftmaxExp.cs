@@ -41,10 +41,9 @@ internal static class SoftmaxExp
     private static TV Evaluate<T, TV, TSimd>(TV x, T lowest, T shifter, T ln2High, T ln2Low, int mantissaBits)
         where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
     {
-        // Below 'lowest' (and -inf) the answer is 0; clamping first keeps the exponent arithmetic in range.
-        // NaN compares false, so it passes through the clamp and poisons the arithmetic as it should.
+        // Below 'lowest' (and -inf) the answer is 0. Those lanes compute garbage (even NaN) below and are
+        // zeroed at the end, which is cheaper than clamping. NaN compares false, so a NaN x stays NaN.
         TV tooSmall = TSimd.LessThan(x, TSimd.Broadcast(lowest));
-        x = TSimd.Select(tooSmall, TSimd.Broadcast(lowest), x);
 
         TV vShifter = TSimd.Broadcast(shifter);
         TV shifted = TSimd.MultiplyAdd(x, TSimd.Broadcast(T.CreateTruncating(1.4426950408889634)), vShifter);
@@ -52,32 +51,32 @@ internal static class SoftmaxExp
         TV r = TSimd.MultiplyAdd(n, TSimd.Broadcast(-ln2High), x);
         r = TSimd.MultiplyAdd(n, TSimd.Broadcast(-ln2Low), r);
 
-        TV expR = typeof(T) == typeof(float) ? FloatPolynomial<T, TV, TSimd>(r) : DoublePolynomial<T, TV, TSimd>(r);
+        // e^r = 1 + q, with q = r + r²·P(r) (float) or the Taylor tail (double); 2^n·(1 + q) is one fma.
+        TV q = typeof(T) == typeof(float) ? FloatPolynomialMinusOne<T, TV, TSimd>(r) : DoublePolynomialMinusOne<T, TV, TSimd>(r);
 
         // The low mantissa bits of 'shifted' hold n; moved into the exponent field and added to 1.0 they give 2^n.
         TV twoToN = TSimd.AddBits(TSimd.ShiftBitsLeft(shifted, mantissaBits), TSimd.Broadcast(T.One));
-        TV result = TSimd.Multiply(expR, twoToN);
-        return TSimd.Select(tooSmall, TSimd.Broadcast(T.Zero), result);
+        TV result = TSimd.MultiplyAdd(q, twoToN, twoToN);
+        return TSimd.ZeroWhere(tooSmall, result);
     }
 
-    // cephes expf: e^r ≈ 1 + r + r²·P(r) on |r| ≤ ln2/2.
+    // cephes expf: e^r − 1 ≈ r + r²·P(r) on |r| ≤ ln2/2. P is evaluated by Estrin's scheme (pairs, then
+    // powers of r²) rather than Horner's, which halves the dependency chain the exp loop waits on.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV FloatPolynomial<T, TV, TSimd>(TV r)
+    private static TV FloatPolynomialMinusOne<T, TV, TSimd>(TV r)
         where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
     {
-        TV p = TSimd.Broadcast(T.CreateTruncating(1.9875691500E-4f));
-        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.3981999507E-3f)));
-        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(8.3334519073E-3f)));
-        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(4.1665795894E-2f)));
-        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.6666665459E-1f)));
-        p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(5.0000001201E-1f)));
         TV rSquared = TSimd.Multiply(r, r);
-        return TSimd.Add(TSimd.MultiplyAdd(p, rSquared, r), TSimd.Broadcast(T.One));
+        TV p01 = TSimd.MultiplyAdd(TSimd.Broadcast(T.CreateTruncating(1.6666665459E-1f)), r, TSimd.Broadcast(T.CreateTruncating(5.0000001201E-1f)));
+        TV p23 = TSimd.MultiplyAdd(TSimd.Broadcast(T.CreateTruncating(8.3334519073E-3f)), r, TSimd.Broadcast(T.CreateTruncating(4.1665795894E-2f)));
+        TV p45 = TSimd.MultiplyAdd(TSimd.Broadcast(T.CreateTruncating(1.9875691500E-4f)), r, TSimd.Broadcast(T.CreateTruncating(1.3981999507E-3f)));
+        TV p = TSimd.MultiplyAdd(TSimd.MultiplyAdd(p45, rSquared, p23), rSquared, p01);
+        return TSimd.MultiplyAdd(p, rSquared, r);
     }
 
-    // Taylor series to r^12/12!: the truncation error r^13/13! is below 2e-16 on |r| ≤ ln2/2.
+    // Taylor series of e^r − 1 to r^12/12!: the truncation error r^13/13! is below 2e-16 on |r| ≤ ln2/2.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV DoublePolynomial<T, TV, TSimd>(TV r)
+    private static TV DoublePolynomialMinusOne<T, TV, TSimd>(TV r)
         where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
     {
         TV p = TSimd.Broadcast(T.CreateTruncating(1.0 / 479001600.0));
@@ -92,6 +91,6 @@ internal static class SoftmaxExp
         p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 6.0)));
         p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(0.5)));
         p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.One));
-        return TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.One));
+        return TSimd.Multiply(p, r);
     }
 }

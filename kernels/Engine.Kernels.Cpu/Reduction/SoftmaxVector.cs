@@ -56,35 +56,17 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     private static T ExpSum(T* x, nint count, T max, T* y)
     {
         TV vMax = TSimd.Broadcast(max);
-        TV s0 = TSimd.Broadcast(T.Zero), s1 = s0, s2 = s0, s3 = s0;
+        TV s0 = TSimd.Broadcast(T.Zero);
         int step = Count;
         nint i = 0;
-        for (; i <= count - 4 * step; i += 4 * step)
-        {
-            TV e0 = Exp(TSimd.Subtract(TSimd.Load(x + i), vMax));
-            TV e1 = Exp(TSimd.Subtract(TSimd.Load(x + i + step), vMax));
-            TV e2 = Exp(TSimd.Subtract(TSimd.Load(x + i + 2 * step), vMax));
-            TV e3 = Exp(TSimd.Subtract(TSimd.Load(x + i + 3 * step), vMax));
-            if (y != null)
-            {
-                TSimd.Store(y + i, e0);
-                TSimd.Store(y + i + step, e1);
-                TSimd.Store(y + i + 2 * step, e2);
-                TSimd.Store(y + i + 3 * step, e3);
-            }
-            s0 = TSimd.Add(s0, e0);
-            s1 = TSimd.Add(s1, e1);
-            s2 = TSimd.Add(s2, e2);
-            s3 = TSimd.Add(s3, e3);
-        }
         for (; i <= count - step; i += step)
         {
             TV e = Exp(TSimd.Subtract(TSimd.Load(x + i), vMax));
             if (y != null) TSimd.Store(y + i, e);
             s0 = TSimd.Add(s0, e);
         }
-        TV total = TSimd.Add(TSimd.Add(s0, s1), TSimd.Add(s2, s3));
-        return ReduceVector<T, TV, TSimd>.CombineLanes<SumCombiner>(total) + ExpSumTail(x + i, count - i, vMax, y == null ? null : y + i);
+        TV total = s0;
+        return TSimd.CombineLanes<SumCombiner>(total) + ExpSumTail(x + i, count - i, vMax, y == null ? null : y + i);
     }
 
     /// <summary>The last count &lt; Count elements, run through the same vector exp via a padded copy.</summary>

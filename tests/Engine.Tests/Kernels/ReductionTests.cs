@@ -45,10 +45,10 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     [Property(MaxTest = 40)]
     public void Float_reductions_match_double_reference(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        float[] x = KernelPaths.RandomFloats(outer * length * inner, seed);
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        float[] x = ReductionTestData.RandomFloats(outer * length * inner, seed);
         double[] wide = Array.ConvertAll(x, v => (double)v);
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in Ops)
             {
                 var y = new float[outer * inner];
@@ -67,9 +67,9 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     [Property(MaxTest = 40)]
     public void Double_reductions_match_reference(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        double[] x = KernelPaths.RandomDoubles(outer * length * inner, seed);
-        foreach (var isa in KernelPaths.Executable)
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        double[] x = ReductionTestData.RandomDoubles(outer * length * inner, seed);
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in Ops)
             {
                 var y = new double[outer * inner];
@@ -88,11 +88,11 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     [Property(MaxTest = 30)]
     public void Int_reductions_are_exact(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
         var random = new Random(seed);
         int[] x = Enumerable.Range(0, outer * length * inner).Select(_ => random.Next(-1000, 1000)).ToArray();
         double[] wide = Array.ConvertAll(x, v => (double)v);
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in Ops)
             {
                 var y = new int[outer * inner];
@@ -105,12 +105,12 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     [Property(MaxTest = 40)]
     public void Arg_reductions_match_reference_with_ties(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
         var random = new Random(seed);
         // Few distinct values, so ties are common and the first index must win.
         float[] x = Enumerable.Range(0, outer * length * inner).Select(_ => (float)random.Next(-3, 4)).ToArray();
         double[] wide = Array.ConvertAll(x, v => (double)v);
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in new[] { ArgReduceOp.ArgMax, ArgReduceOp.ArgMin })
             {
                 var y = new int[outer * inner];
@@ -123,9 +123,9 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     [Property(MaxTest = 25)]
     public void Double_arg_reductions_match_reference(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        double[] x = KernelPaths.RandomDoubles(outer * length * inner, seed);
-        foreach (var isa in KernelPaths.Executable)
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        double[] x = ReductionTestData.RandomDoubles(outer * length * inner, seed);
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in new[] { ArgReduceOp.ArgMax, ArgReduceOp.ArgMin })
             {
                 var y = new int[outer * inner];
@@ -143,9 +143,9 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     public void Max_and_min_propagate_NaN_from_any_position(int inner, int nanRow)
     {
         const int length = 300;
-        float[] x = KernelPaths.RandomFloats(length * inner, seed: nanRow);
+        float[] x = ReductionTestData.RandomFloats(length * inner, seed: nanRow);
         for (int i = 0; i < inner; i += 2) x[nanRow * inner + i] = float.NaN;   // every other column
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in Ops)
             {
                 var y = new float[inner];
@@ -160,11 +160,11 @@ public unsafe class ReductionTests(ITestOutputHelper output)
     public void Arg_reductions_return_the_first_NaN(int inner)
     {
         const int length = 200;
-        double[] x = KernelPaths.RandomDoubles(length * inner, seed: 3);
+        double[] x = ReductionTestData.RandomDoubles(length * inner, seed: 3);
         x[5 * inner] = 1e300;                 // larger than everything, but a NaN still wins
         x[77 * inner] = double.NaN;
         x[120 * inner] = double.NaN;
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (var op in new[] { ArgReduceOp.ArgMax, ArgReduceOp.ArgMin })
             {
                 var y = new int[inner];
@@ -192,7 +192,7 @@ public unsafe class ReductionTests(ITestOutputHelper output)
         output.WriteLine($"exact {exact:R}, naive float loop {naive:R}: relative error {naiveError:E2}");
         Assert.True(naiveError > 1e-3, "the naive loop should be visibly inaccurate at this size");
 
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
         {
             float sum;
             fixed (float* px = x) Reduce.Apply(ReduceOp.Sum, px, 1, count, 1, &sum, isa);
@@ -208,8 +208,8 @@ public unsafe class ReductionTests(ITestOutputHelper output)
         // [64, 2048, 1] splits over outer; [1, 4096, 96] splits the reduced axis into partial results.
         foreach (var (outer, length, inner) in new[] { (64, 2048, 1), (1, 4096, 96), (3, 50_000, 1) })
         {
-            double[] x = KernelPaths.RandomDoubles(outer * length * inner, seed: length);
-            foreach (var isa in KernelPaths.Executable)
+            double[] x = ReductionTestData.RandomDoubles(outer * length * inner, seed: length);
+            foreach (var isa in ReductionTestData.Executable)
                 foreach (var op in Ops)
                 {
                     var y = new double[outer * inner];
@@ -234,7 +234,7 @@ public unsafe class ReductionTests(ITestOutputHelper output)
         var empty = new float[1];
         var y = new float[6] { 1, 1, 1, 1, 1, 1 };
         var index = new int[6];
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
         {
             fixed (float* px = empty, py = y) Reduce.Apply(ReduceOp.Sum, px, 2, 0, 3, py, isa);
             Assert.All(y, v => Assert.Equal(0f, v));

@@ -40,13 +40,13 @@ public unsafe class SoftmaxTests
     [Property(MaxTest = 40)]
     public void Float_softmax_and_log_softmax_match_double_reference(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        float[] x = KernelPaths.RandomFloats(outer * length * inner, seed, scale: 20);
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        float[] x = ReductionTestData.RandomFloats(outer * length * inner, seed, scale: 20);
         double[] wide = Array.ConvertAll(x, v => (double)v);
         foreach (bool log in new[] { false, true })
         {
             double[] expected = ReferenceSoftmax(wide, outer, length, inner, log);
-            foreach (var isa in KernelPaths.Executable)
+            foreach (var isa in ReductionTestData.Executable)
             {
                 float[] y = RunFloat(x, outer, length, inner, log, isa);
                 for (int k = 0; k < y.Length; k++)
@@ -63,12 +63,12 @@ public unsafe class SoftmaxTests
     [Property(MaxTest = 30)]
     public void Double_softmax_and_log_softmax_match_reference(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        double[] x = KernelPaths.RandomDoubles(outer * length * inner, seed, scale: 20);
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        double[] x = ReductionTestData.RandomDoubles(outer * length * inner, seed, scale: 20);
         foreach (bool log in new[] { false, true })
         {
             double[] expected = ReferenceSoftmax(x, outer, length, inner, log);
-            foreach (var isa in KernelPaths.Executable)
+            foreach (var isa in ReductionTestData.Executable)
             {
                 double[] y = RunDouble(x, outer, length, inner, log, isa);
                 for (int k = 0; k < y.Length; k++)
@@ -84,9 +84,9 @@ public unsafe class SoftmaxTests
     [Property(MaxTest = 30)]
     public void Rows_sum_to_one_and_log_softmax_is_log_of_softmax(int a, int b, int c, int seed)
     {
-        var (outer, length, inner) = KernelPaths.Shape(a, b, c);
-        float[] x = KernelPaths.RandomFloats(outer * length * inner, seed, scale: 5);
-        foreach (var isa in KernelPaths.Executable)
+        var (outer, length, inner) = ReductionTestData.Shape(a, b, c);
+        float[] x = ReductionTestData.RandomFloats(outer * length * inner, seed, scale: 5);
+        foreach (var isa in ReductionTestData.Executable)
         {
             float[] p = RunFloat(x, outer, length, inner, false, isa);
             float[] logP = RunFloat(x, outer, length, inner, true, isa);
@@ -111,7 +111,7 @@ public unsafe class SoftmaxTests
         // (7·row + column) mod 5 cycles through every value down each column, so no line is all −∞.
         for (int k = 0; k < x.Length; k++)
             x[k] = ((k / inner * 7 + k % inner) % 5) switch { 0 => 1e30f, 1 => -1e30f, 2 => float.NegativeInfinity, 3 => 1e30f, _ => 0 };
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
         {
             float[] p = RunFloat(x, 1, length, inner, false, isa);
             float[] logP = RunFloat(x, 1, length, inner, true, isa);
@@ -128,7 +128,7 @@ public unsafe class SoftmaxTests
     public void All_negative_infinity_line_gives_NaN_like_PyTorch()
     {
         var x = new double[] { double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity, 1, 2, 3 };
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
             foreach (bool log in new[] { false, true })
             {
                 double[] y = RunDouble(x, 2, 3, 1, log, isa);
@@ -141,8 +141,8 @@ public unsafe class SoftmaxTests
     [InlineData(1, 300, 1)] [InlineData(4, 33, 17)] [InlineData(1, 5, 300)]
     public void Softmax_in_place_equals_out_of_place(int outer, int length, int inner)
     {
-        float[] x = KernelPaths.RandomFloats(outer * length * inner, seed: length);
-        foreach (var isa in KernelPaths.Executable)
+        float[] x = ReductionTestData.RandomFloats(outer * length * inner, seed: length);
+        foreach (var isa in ReductionTestData.Executable)
             foreach (bool log in new[] { false, true })
             {
                 float[] expected = RunFloat(x, outer, length, inner, log, isa);
@@ -156,9 +156,9 @@ public unsafe class SoftmaxTests
     public void Large_input_takes_the_threaded_path()
     {
         const int outer = 512, length = 257;
-        float[] x = KernelPaths.RandomFloats(outer * length, seed: 9);
+        float[] x = ReductionTestData.RandomFloats(outer * length, seed: 9);
         double[] expected = ReferenceSoftmax(Array.ConvertAll(x, v => (double)v), outer, length, 1, false);
-        foreach (var isa in KernelPaths.Executable)
+        foreach (var isa in ReductionTestData.Executable)
         {
             float[] y = RunFloat(x, outer, length, 1, false, isa);
             for (int k = 0; k < y.Length; k++) Assert.True(Math.Abs(y[k] - expected[k]) <= 1e-5 * expected[k] + 1e-7);

@@ -2,8 +2,8 @@ using Engine.Kernels.Cpu;
 
 namespace Engine.Tests.Kernels;
 
-/// <summary>The CPU paths this machine can execute (AVX-512 always: it is emulated where missing).</summary>
-internal static class KernelPaths
+/// <summary>Shapes, values and CPU paths for the reduction and softmax tests (AVX-512 always runs: it is emulated where missing).</summary>
+internal static class ReductionTestData
 {
     public static readonly CpuIsa[] Executable = IsaDispatch.Avx2Supported
         ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
