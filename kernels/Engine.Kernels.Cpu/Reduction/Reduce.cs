@@ -47,7 +47,7 @@ public static unsafe class Reduce
         {
             if (op != ReduceOp.Sum)
                 throw new ArgumentException($"Reduce {op} over a zero-length axis has no identity.", nameof(length));
-            new Span<T>(y, checked((int)(outer * inner))).Clear();
+            NativeMemory.Clear(y, (nuint)(outer * inner) * (nuint)sizeof(T));
             return;
         }
         switch (op)

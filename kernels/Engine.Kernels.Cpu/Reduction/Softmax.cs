@@ -9,8 +9,10 @@ namespace Engine.Kernels.Cpu;
 /// </summary>
 /// <remarks>
 /// Element types: <see cref="float"/> and <see cref="double"/>. y may be the same buffer as x (in place);
-/// partially overlapping buffers are not supported. The exp sums of each line are accumulated in double
-/// over blocks. Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
+/// partially overlapping buffers are not supported. In the rows case (inner == 1) the exp sums are
+/// accumulated in registers over blocks of 4096 and the blocks in double; with inner &gt; 1 each column's sum
+/// is accumulated in the element type. Results below e^-87 (float) / e^-708 (double) of the line's
+/// largest term are flushed to 0, since the private exp does not produce subnormals. Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
 /// NaN (−∞ − −∞ is NaN). Large inputs are split over <see cref="KernelThreads"/> along outer.
 /// </remarks>
 public static unsafe class Softmax

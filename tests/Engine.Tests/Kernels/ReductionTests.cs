@@ -117,6 +117,11 @@ public unsafe class ReductionTests(ITestOutputHelper output)
                 fixed (float* px = x) fixed (int* py = y) ArgReduce.Apply(op, px, outer, length, inner, py, isa);
                 for (int k = 0; k < y.Length; k++)
                     Assert.True(ReferenceArg(op, wide, k / inner, length, inner, k % inner) == y[k], $"{isa} {op} [{outer},{length},{inner}] at {k}");
+
+                int[] integers = Array.ConvertAll(x, v => (int)v);
+                var yInt = new int[outer * inner];
+                fixed (int* px = integers, py = yInt) ArgReduce.Apply(op, px, outer, length, inner, py, isa);
+                Assert.Equal(y, yInt);
             }
     }
 
