@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -6,6 +7,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ArgReduceScalar<T> where T : unmanaged, INumber<T>
 {
     /// <summary>y[o, i] = first index along the middle axis of the extreme of x[o, :, i]; a NaN is the extreme.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOp>(T* x, nint outer, nint length, nint inner, int* y) where TOp : IReduceCombiner
     {
         for (nint o = 0; o < outer; o++)
@@ -13,6 +15,7 @@ internal static unsafe class ArgReduceScalar<T> where T : unmanaged, INumber<T>
                 y[o * inner + i] = Strided<TOp>(x + o * length * inner + i, length, inner);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Strided<TOp>(T* x, nint count, nint stride) where TOp : IReduceCombiner
     {
         T best = x[0];

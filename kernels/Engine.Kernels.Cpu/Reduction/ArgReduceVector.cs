@@ -8,6 +8,10 @@ namespace Engine.Kernels.Cpu;
 /// The vector arg-reduction in two passes: find the extreme with the vector reduction, then the first
 /// index holding it (or the first NaN, when the extreme is NaN) with a vector compare scan.
 /// </summary>
+/// <remarks>
+/// The loops are marked AggressiveOptimization: unoptimised tier-0 code calls every vector helper out of
+/// line and made a first large call 20–30× slower than later ones.
+/// </remarks>
 [SkipLocalsInit]
 internal static unsafe class ArgReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
@@ -18,6 +22,7 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
     private const int ColumnTile = 256;
 
     /// <summary>y[o, i] = first index along the middle axis of the extreme of x[o, :, i]; a NaN is the extreme.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOp>(T* x, nint outer, nint length, nint inner, int* y) where TOp : IReduceCombiner
     {
         for (nint o = 0; o < outer; o++)
@@ -37,6 +42,7 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
     }
 
     /// <summary>First index k with x[k] == value, or with x[k] NaN when value is NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FirstIndexOf(T* x, nint count, T value)
     {
         bool findNaN = T.IsNaN(value);
@@ -55,6 +61,7 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
     }
 
     /// <summary>Arg-reduces <paramref name="width"/> columns: extremes by vector, then one row-major scan.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnTileArg<TOp>(T* x, nint length, nint stride, nint width, int* y) where TOp : IReduceCombiner
     {
         T* extremes = stackalloc T[(int)width];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -12,6 +13,7 @@ internal static unsafe class ReduceScalar<T> where T : unmanaged, INumber<T>
     private const int NaiveRunLength = 128;
 
     /// <summary>Reduces x viewed as [outer, length, inner] over the middle axis into y [outer, inner].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOp>(T* x, nint outer, nint length, nint inner, T* y) where TOp : IReduceCombiner
     {
         for (nint o = 0; o < outer; o++)
@@ -23,6 +25,7 @@ internal static unsafe class ReduceScalar<T> where T : unmanaged, INumber<T>
     }
 
     /// <summary>Reduces the <paramref name="count"/> elements x[0], x[stride], x[2·stride], …</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Strided<TOp>(T* x, nint count, nint stride) where TOp : IReduceCombiner
     {
         if (count > NaiveRunLength)

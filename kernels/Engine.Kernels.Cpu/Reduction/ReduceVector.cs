@@ -8,6 +8,10 @@ namespace Engine.Kernels.Cpu;
 /// Rows (inner == 1) run along contiguous memory with eight accumulators; otherwise whole rows of
 /// <c>inner</c> elements are combined lane-wise, so column reductions need no transpose.
 /// </summary>
+/// <remarks>
+/// The loops are marked AggressiveOptimization: unoptimised tier-0 code calls every vector helper out of
+/// line and made a first large call 20–30× slower than later ones.
+/// </remarks>
 [SkipLocalsInit]
 internal static unsafe class ReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
@@ -30,6 +34,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     private static nint BlockLength => Accumulators * VectorsPerAccumulator * Count;
 
     /// <summary>Reduces x viewed as [outer, length, inner] over the middle axis into y [outer, inner].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply<TOp>(T* x, nint outer, nint length, nint inner, T* y) where TOp : IReduceCombiner
     {
         for (nint o = 0; o < outer; o++)
@@ -40,6 +45,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     }
 
     /// <summary>Reduces <paramref name="count"/> contiguous elements; sums are pairwise over blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Contiguous<TOp>(T* x, nint count) where TOp : IReduceCombiner
     {
         // Max and min are exact in any order: one flat pass is fastest.
@@ -49,12 +55,14 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     }
 
     /// <summary>Reduces x[o, 0..length, 0..inner] for one o into y[0..inner].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Columns<TOp>(T* x, nint length, nint inner, T* y) where TOp : IReduceCombiner
     {
         for (nint column = 0; column < inner; column += ColumnTile)
             Band<TOp>(x + column, length, inner, Math.Min(ColumnTile, inner - column), y + column);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Block<TOp>(T* x, nint count) where TOp : IReduceCombiner
     {
         TV identity = TSimd.Broadcast(TOp.Identity<T>());
@@ -87,6 +95,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     /// Reduces <paramref name="rows"/> rows (row stride <paramref name="stride"/>) of <paramref name="width"/>
     /// columns into dst, halving the rows recursively so sums stay pairwise.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Band<TOp>(T* x, nint rows, nint stride, nint width, T* dst) where TOp : IReduceCombiner
     {
         if (rows <= RowBlock)
@@ -101,6 +110,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
         CombineInto<TOp>(dst, rest, width);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FlatBand<TOp>(T* x, nint rows, nint stride, nint width, T* dst) where TOp : IReduceCombiner
     {
         TV identity = TSimd.Broadcast(TOp.Identity<T>());
@@ -139,6 +149,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     }
 
     /// <summary>dst[k] = dst[k] ⊕ src[k] for k in [0, count).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CombineInto<TOp>(T* dst, T* src, nint count) where TOp : IReduceCombiner
     {
         nint k = 0;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -6,6 +7,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class SoftmaxScalar<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Softmax (or log-softmax) of each x[o, :, i] line into y; y may be x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(T* x, nint outer, nint length, nint inner, T* y, bool log)
     {
         for (nint o = 0; o < outer; o++)
@@ -16,6 +18,7 @@ internal static unsafe class SoftmaxScalar<T> where T : unmanaged, IFloatingPoin
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Line(T* x, nint count, nint stride, T* y, bool log)
     {
         T max = ReduceScalar<T>.Strided<MaxCombiner>(x, count, stride);

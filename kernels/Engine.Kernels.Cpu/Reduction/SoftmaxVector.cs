@@ -8,6 +8,10 @@ namespace Engine.Kernels.Cpu;
 /// exp pass that writes y and sums, and a scale pass. inner &gt; 1: the same three passes over tiles of
 /// columns, vectorised across inner, with per-column max and sum kept on the stack.
 /// </summary>
+/// <remarks>
+/// The loops are marked AggressiveOptimization: unoptimised tier-0 code calls every vector helper out of
+/// line and made a first large call 20–30× slower than later ones.
+/// </remarks>
 [SkipLocalsInit]
 internal static unsafe class SoftmaxVector<T, TV, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -24,6 +28,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     private static int Count => TSimd.Count;
 
     /// <summary>Softmax (or log-softmax) of each x[o, :, i] line into y; y may be x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(T* x, nint outer, nint length, nint inner, T* y, bool log)
     {
         for (nint o = 0; o < outer; o++)
@@ -39,6 +44,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row(T* x, nint count, T* y, bool log)
     {
         T max = ReduceVector<T, TV, TSimd>.Contiguous<MaxCombiner>(x, count);
@@ -53,6 +59,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>Σ exp(x − max) over a block; also stores each exp into y unless y is null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T ExpSum(T* x, nint count, T max, T* y)
     {
         TV vMax = TSimd.Broadcast(max);
@@ -70,6 +77,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>The last count &lt; Count elements, run through the same vector exp via a padded copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T ExpSumTail(T* x, nint count, TV vMax, T* y)
     {
         if (count == 0) return T.Zero;
@@ -86,6 +94,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>y = y · factor.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(T* y, nint count, T factor)
     {
         TV vFactor = TSimd.Broadcast(factor);
@@ -96,6 +105,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>y = (x − max) − logSum: log-softmax without forming exp.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Shift(T* x, nint count, T max, T logSum, T* y)
     {
         TV vMax = TSimd.Broadcast(max), vLogSum = TSimd.Broadcast(logSum);
@@ -106,6 +116,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>Softmax over the rows of a [length, width] tile with row stride <paramref name="stride"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnTileSoftmax(T* x, nint length, nint stride, nint width, T* y, bool log)
     {
         T* max = stackalloc T[(int)width];
@@ -125,6 +136,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     }
 
     /// <summary>sum += exp(row − max) lane-wise across columns; stores each exp into y unless y is null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AccumulateExpRow(T* row, T* max, nint width, T* sum, T* y)
     {
         nint k = 0;
@@ -142,6 +154,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleRow(T* y, T* factor, nint width)
     {
         nint k = 0;
@@ -150,6 +163,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
         for (; k < width; k++) y[k] *= factor[k];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ShiftRow(T* x, T* max, T* logSum, nint width, T* y)
     {
         nint k = 0;
