@@ -30,14 +30,14 @@ public static unsafe class ArgReduce
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(ArgReduceOp op, T* x, long outer, long length, long inner, int* y, CpuIsa isa) where T : unmanaged
     {
-        ElementTypes.CheckShape(x, outer, length, inner, y);
-        ElementTypes.CheckIsa(isa);
+        KernelArguments.CheckShape(x, outer, length, inner, y);
+        KernelArguments.CheckIsa(isa);
         if (length > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(length), length, "Indices are int: length must fit in an int.");
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, y, isa);
         else if (typeof(T) == typeof(double)) Typed(op, (double*)x, outer, length, inner, y, isa);
         else if (typeof(T) == typeof(int)) Typed(op, (int*)x, outer, length, inner, y, isa);
-        else throw ElementTypes.NotSupported<T>("ArgReduce");
+        else throw KernelArguments.NotSupported<T>("ArgReduce");
     }
 
     private static void Typed<T>(ArgReduceOp op, T* x, long outer, long length, long inner, int* y, CpuIsa isa)

@@ -11,7 +11,7 @@ internal static class NumericLimits
         if (typeof(T) == typeof(float)) return (T)(object)float.NegativeInfinity;
         if (typeof(T) == typeof(double)) return (T)(object)double.NegativeInfinity;
         if (typeof(T) == typeof(int)) return (T)(object)int.MinValue;
-        throw ElementTypes.NotSupported<T>("NumericLimits");
+        throw KernelArguments.NotSupported<T>("NumericLimits");
     }
 
     /// <summary>+∞ for floating point, MaxValue for integers: nothing compares above it.</summary>
@@ -20,6 +20,6 @@ internal static class NumericLimits
         if (typeof(T) == typeof(float)) return (T)(object)float.PositiveInfinity;
         if (typeof(T) == typeof(double)) return (T)(object)double.PositiveInfinity;
         if (typeof(T) == typeof(int)) return (T)(object)int.MaxValue;
-        throw ElementTypes.NotSupported<T>("NumericLimits");
+        throw KernelArguments.NotSupported<T>("NumericLimits");
     }
 }

@@ -31,12 +31,12 @@ public static unsafe class Reduce
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(ReduceOp op, T* x, long outer, long length, long inner, T* y, CpuIsa isa) where T : unmanaged
     {
-        ElementTypes.CheckShape(x, outer, length, inner, y);
-        ElementTypes.CheckIsa(isa);
+        KernelArguments.CheckShape(x, outer, length, inner, y);
+        KernelArguments.CheckIsa(isa);
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, (float*)y, isa);
         else if (typeof(T) == typeof(double)) Typed(op, (double*)x, outer, length, inner, (double*)y, isa);
         else if (typeof(T) == typeof(int)) Typed(op, (int*)x, outer, length, inner, (int*)y, isa);
-        else throw ElementTypes.NotSupported<T>("Reduce");
+        else throw KernelArguments.NotSupported<T>("Reduce");
     }
 
     private static void Typed<T>(ReduceOp op, T* x, long outer, long length, long inner, T* y, CpuIsa isa)

@@ -30,11 +30,11 @@ public static unsafe class Softmax
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa) where T : unmanaged
     {
-        ElementTypes.CheckShape(x, outer, length, inner, y);
-        ElementTypes.CheckIsa(isa);
+        KernelArguments.CheckShape(x, outer, length, inner, y);
+        KernelArguments.CheckIsa(isa);
         if (typeof(T) == typeof(float)) Run((float*)x, outer, length, inner, (float*)y, log, isa);
         else if (typeof(T) == typeof(double)) Run((double*)x, outer, length, inner, (double*)y, log, isa);
-        else throw ElementTypes.NotSupported<T>("Softmax");
+        else throw KernelArguments.NotSupported<T>("Softmax");
     }
 
     private static void Run<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa)
