@@ -30,14 +30,14 @@ public static unsafe class ArgReduce
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(ArgReduceOp op, T* x, long outer, long length, long inner, int* y, CpuIsa isa) where T : unmanaged
     {
-        KernelArguments.CheckShape(x, outer, length, inner, y);
-        KernelArguments.CheckIsa(isa);
+        ReductionArguments.CheckShape(x, outer, length, inner, y);
+        ReductionArguments.CheckIsa(isa);
         if (length > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(length), length, "Indices are int: length must fit in an int.");
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, y, isa);
         else if (typeof(T) == typeof(double)) Typed(op, (double*)x, outer, length, inner, y, isa);
         else if (typeof(T) == typeof(int)) Typed(op, (int*)x, outer, length, inner, y, isa);
-        else throw KernelArguments.NotSupported<T>("ArgReduce");
+        else throw ReductionArguments.NotSupported<T>("ArgReduce");
     }
 
     private static void Typed<T>(ArgReduceOp op, T* x, long outer, long length, long inner, int* y, CpuIsa isa)
@@ -76,10 +76,10 @@ public static unsafe class ArgReduce
                 ArgReduceScalar<T>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             case CpuIsa.Avx2:
-                ArgReduceVector<T, Vector256<T>, Simd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ArgReduceVector<T, Vector256<T>, ReductionSimd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             default:
-                ArgReduceVector<T, Vector512<T>, Simd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ArgReduceVector<T, Vector512<T>, ReductionSimd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
         }
     }

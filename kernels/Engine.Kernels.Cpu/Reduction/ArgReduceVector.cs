@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ArgReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
     where TV : struct
-    where TSimd : struct, ISimd<TV, T>
+    where TSimd : struct, IReductionSimd<TV, T>
 {
     // Columns per tile: the tile's extremes live on the stack.
     private const int ColumnTile = 256;

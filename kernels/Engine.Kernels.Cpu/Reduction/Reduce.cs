@@ -31,12 +31,12 @@ public static unsafe class Reduce
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(ReduceOp op, T* x, long outer, long length, long inner, T* y, CpuIsa isa) where T : unmanaged
     {
-        KernelArguments.CheckShape(x, outer, length, inner, y);
-        KernelArguments.CheckIsa(isa);
+        ReductionArguments.CheckShape(x, outer, length, inner, y);
+        ReductionArguments.CheckIsa(isa);
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, (float*)y, isa);
         else if (typeof(T) == typeof(double)) Typed(op, (double*)x, outer, length, inner, (double*)y, isa);
         else if (typeof(T) == typeof(int)) Typed(op, (int*)x, outer, length, inner, (int*)y, isa);
-        else throw KernelArguments.NotSupported<T>("Reduce");
+        else throw ReductionArguments.NotSupported<T>("Reduce");
     }
 
     private static void Typed<T>(ReduceOp op, T* x, long outer, long length, long inner, T* y, CpuIsa isa)
@@ -111,10 +111,10 @@ public static unsafe class Reduce
                 ReduceScalar<T>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             case CpuIsa.Avx2:
-                ReduceVector<T, Vector256<T>, Simd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ReduceVector<T, Vector256<T>, ReductionSimd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             default:
-                ReduceVector<T, Vector512<T>, Simd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ReduceVector<T, Vector512<T>, ReductionSimd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
         }
     }

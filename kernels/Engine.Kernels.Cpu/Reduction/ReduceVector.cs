@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Engine.Kernels.Cpu;
 
 /// <summary>
-/// The vector reduction, written once over <see cref="ISimd{TV,T}"/> and specialised per width.
+/// The vector reduction, written once over <see cref="IReductionSimd{TV,T}"/> and specialised per width.
 /// Rows (inner == 1) run along contiguous memory with eight accumulators; otherwise whole rows of
 /// <c>inner</c> elements are combined lane-wise, so column reductions need no transpose.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
     where TV : struct
-    where TSimd : struct, ISimd<TV, T>
+    where TSimd : struct, IReductionSimd<TV, T>
 {
     private const int Accumulators = 8;
 

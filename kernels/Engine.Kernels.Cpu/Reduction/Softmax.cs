@@ -30,11 +30,11 @@ public static unsafe class Softmax
     /// <exception cref="PlatformNotSupportedException"><paramref name="isa"/> is AVX2 on a CPU without it.</exception>
     public static void Apply<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa) where T : unmanaged
     {
-        KernelArguments.CheckShape(x, outer, length, inner, y);
-        KernelArguments.CheckIsa(isa);
+        ReductionArguments.CheckShape(x, outer, length, inner, y);
+        ReductionArguments.CheckIsa(isa);
         if (typeof(T) == typeof(float)) Run((float*)x, outer, length, inner, (float*)y, log, isa);
         else if (typeof(T) == typeof(double)) Run((double*)x, outer, length, inner, (double*)y, log, isa);
-        else throw KernelArguments.NotSupported<T>("Softmax");
+        else throw ReductionArguments.NotSupported<T>("Softmax");
     }
 
     private static void Run<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa)
@@ -60,10 +60,10 @@ public static unsafe class Softmax
                 SoftmaxScalar<T>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
             case CpuIsa.Avx2:
-                SoftmaxVector<T, Vector256<T>, Simd256<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                SoftmaxVector<T, Vector256<T>, ReductionSimd256<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
             default:
-                SoftmaxVector<T, Vector512<T>, Simd512<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                SoftmaxVector<T, Vector512<T>, ReductionSimd512<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
         }
     }

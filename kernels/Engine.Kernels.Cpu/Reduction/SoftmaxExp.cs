@@ -28,7 +28,7 @@ internal static class SoftmaxExp
     /// <summary>e^x lane-wise, for float or double lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Exp<T, TV, TSimd>(TV x)
-        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, IReductionSimd<TV, T>
     {
         if (typeof(T) == typeof(float))
             return Evaluate<T, TV, TSimd>(x, T.CreateTruncating(FloatLowest), T.CreateTruncating(FloatShifter),
@@ -39,7 +39,7 @@ internal static class SoftmaxExp
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Evaluate<T, TV, TSimd>(TV x, T lowest, T shifter, T ln2High, T ln2Low, int mantissaBits)
-        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, IReductionSimd<TV, T>
     {
         // Below 'lowest' (and -inf) the answer is 0. Those lanes compute garbage (even NaN) below and are
         // zeroed at the end, which is cheaper than clamping. NaN compares false, so a NaN x stays NaN.
@@ -64,7 +64,7 @@ internal static class SoftmaxExp
     // powers of r²) rather than Horner's, which halves the dependency chain the exp loop waits on.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV FloatPolynomialMinusOne<T, TV, TSimd>(TV r)
-        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, IReductionSimd<TV, T>
     {
         TV rSquared = TSimd.Multiply(r, r);
         TV p01 = TSimd.MultiplyAdd(TSimd.Broadcast(T.CreateTruncating(1.6666665459E-1f)), r, TSimd.Broadcast(T.CreateTruncating(5.0000001201E-1f)));
@@ -77,7 +77,7 @@ internal static class SoftmaxExp
     // Taylor series of e^r − 1 to r^12/12!: the truncation error r^13/13! is below 2e-16 on |r| ≤ ln2/2.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV DoublePolynomialMinusOne<T, TV, TSimd>(TV r)
-        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, ISimd<TV, T>
+        where T : unmanaged, INumber<T> where TV : struct where TSimd : struct, IReductionSimd<TV, T>
     {
         TV p = TSimd.Broadcast(T.CreateTruncating(1.0 / 479001600.0));
         p = TSimd.MultiplyAdd(p, r, TSimd.Broadcast(T.CreateTruncating(1.0 / 39916800.0)));

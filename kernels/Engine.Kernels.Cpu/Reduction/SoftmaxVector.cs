@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Engine.Kernels.Cpu;
 
 /// <summary>
-/// The vector softmax, written once over <see cref="ISimd{TV,T}"/>. Rows (inner == 1): a max pass, an
+/// The vector softmax, written once over <see cref="IReductionSimd{TV,T}"/>. Rows (inner == 1): a max pass, an
 /// exp pass that writes y and sums, and a scale pass. inner &gt; 1: the same three passes over tiles of
 /// columns, vectorised across inner, with per-column max and sum kept on the stack.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class SoftmaxVector<T, TV, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : struct
-    where TSimd : struct, ISimd<TV, T>
+    where TSimd : struct, IReductionSimd<TV, T>
 {
     // Exp results are summed in registers over this many elements, then added to a double total,
     // so long rows keep float sums accurate without a pairwise pass.

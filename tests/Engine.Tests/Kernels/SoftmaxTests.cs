@@ -189,11 +189,11 @@ public unsafe class SoftmaxTests
     }
 
     private static float FloatExp(float v) =>
-        SoftmaxExp.Exp<float, Vector512<float>, Simd512<float>>(Vector512.Create(v)).GetElement(3);
+        SoftmaxExp.Exp<float, Vector512<float>, ReductionSimd512<float>>(Vector512.Create(v)).GetElement(3);
 
     private static double DoubleExp(double v) => IsaDispatch.Avx2Supported
-        ? SoftmaxExp.Exp<double, Vector256<double>, Simd256<double>>(Vector256.Create(v)).GetElement(1)
-        : SoftmaxExp.Exp<double, Vector512<double>, Simd512<double>>(Vector512.Create(v)).GetElement(1);
+        ? SoftmaxExp.Exp<double, Vector256<double>, ReductionSimd256<double>>(Vector256.Create(v)).GetElement(1)
+        : SoftmaxExp.Exp<double, Vector512<double>, ReductionSimd512<double>>(Vector512.Create(v)).GetElement(1);
 
     [Fact]
     public void Unsupported_element_type_is_named_in_the_error()

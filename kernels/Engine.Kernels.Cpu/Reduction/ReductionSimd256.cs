@@ -5,8 +5,8 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
-/// <summary><see cref="ISimd{TV,T}"/> over 256-bit vectors: the AVX2+FMA path.</summary>
-internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
+/// <summary><see cref="IReductionSimd{TV,T}"/> over 256-bit vectors: the AVX2+FMA path.</summary>
+internal readonly unsafe struct ReductionSimd256<T> : IReductionSimd<Vector256<T>, T>
     where T : unmanaged, INumber<T>
 {
     public static int Count => Vector256<T>.Count;
@@ -68,16 +68,16 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T CombineLanes<TOp>(Vector256<T> value) where TOp : IReduceCombiner
     {
-        value = TOp.Combine<Vector256<T>, T, Simd256<T>>(value, Vector256.Create(value.GetUpper(), value.GetLower()));
+        value = TOp.Combine<Vector256<T>, T, ReductionSimd256<T>>(value, Vector256.Create(value.GetUpper(), value.GetLower()));
         if (sizeof(T) == 8)
         {
             var swapped = Vector256.Shuffle(value.AsInt64(), Vector256.Create(1L, 0, 3, 2)).As<long, T>();
-            return TOp.Combine<Vector256<T>, T, Simd256<T>>(value, swapped).ToScalar();
+            return TOp.Combine<Vector256<T>, T, ReductionSimd256<T>>(value, swapped).ToScalar();
         }
         var pairs = Vector256.Shuffle(value.AsInt32(), Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)).As<int, T>();
-        value = TOp.Combine<Vector256<T>, T, Simd256<T>>(value, pairs);
+        value = TOp.Combine<Vector256<T>, T, ReductionSimd256<T>>(value, pairs);
         var neighbours = Vector256.Shuffle(value.AsInt32(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<int, T>();
-        return TOp.Combine<Vector256<T>, T, Simd256<T>>(value, neighbours).ToScalar();
+        return TOp.Combine<Vector256<T>, T, ReductionSimd256<T>>(value, neighbours).ToScalar();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels.Cpu;
 
-/// <summary><see cref="ISimd{TV,T}"/> over 512-bit vectors: the AVX-512 path (emulated in software where the CPU lacks it).</summary>
-internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
+/// <summary><see cref="IReductionSimd{TV,T}"/> over 512-bit vectors: the AVX-512 path (emulated in software where the CPU lacks it).</summary>
+internal readonly unsafe struct ReductionSimd512<T> : IReductionSimd<Vector512<T>, T>
     where T : unmanaged, INumber<T>
 {
     public static int Count => Vector512<T>.Count;
@@ -62,7 +62,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T CombineLanes<TOp>(Vector512<T> value) where TOp : IReduceCombiner =>
-        Simd256<T>.CombineLanes<TOp>(TOp.Combine<Vector256<T>, T, Simd256<T>>(value.GetLower(), value.GetUpper()));
+        ReductionSimd256<T>.CombineLanes<TOp>(TOp.Combine<Vector256<T>, T, ReductionSimd256<T>>(value.GetLower(), value.GetUpper()));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int FirstSetLane(Vector512<T> mask)

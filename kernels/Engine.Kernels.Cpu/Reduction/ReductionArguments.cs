@@ -1,7 +1,7 @@
 namespace Engine.Kernels.Cpu;
 
 /// <summary>Argument checks and errors shared by the reduction and softmax kernels.</summary>
-internal static class KernelArguments
+internal static class ReductionArguments
 {
     public static NotSupportedException NotSupported<T>(string kernel) =>
         new($"{kernel} does not support element type {typeof(T).FullName}.");

@@ -4,10 +4,10 @@ namespace Engine.Kernels.Cpu;
 
 /// <summary>
 /// The vector operations the reduction and softmax kernels need, over a vector type <typeparamref name="TV"/>
-/// of <typeparamref name="T"/> lanes. Implemented by zero-size structs (<see cref="Simd256{T}"/>,
-/// <see cref="Simd512{T}"/>) so that each kernel is written once and the JIT specialises it per width.
+/// of <typeparamref name="T"/> lanes. Implemented by zero-size structs (<see cref="ReductionSimd256{T}"/>,
+/// <see cref="ReductionSimd512{T}"/>) so that each kernel is written once and the JIT specialises it per width.
 /// </summary>
-internal unsafe interface ISimd<TV, T>
+internal unsafe interface IReductionSimd<TV, T>
     where TV : struct
     where T : unmanaged, INumber<T>
 {
