@@ -13,7 +13,8 @@ namespace Engine.Kernels.Cpu;
 /// accumulated in registers over blocks of 4096 and the blocks in double; with inner &gt; 1 each column's sum
 /// is accumulated in the element type. Results below e^-87 (float) / e^-708 (double) of the line's
 /// largest term are flushed to 0, since the private exp does not produce subnormals. Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
-/// NaN (−∞ − −∞ is NaN). Large inputs are split over <see cref="KernelThreads"/> along outer.
+/// NaN (−∞ − −∞ is NaN). Large inputs are split over <see cref="KernelThreads"/> along outer, or
+/// along inner when there are fewer slices than threads.
 /// </remarks>
 public static unsafe class Softmax
 {
@@ -42,13 +43,37 @@ public static unsafe class Softmax
     {
         long slice = length * inner;
         if (slice == 0 || outer == 0) return;
-        if (KernelThreads.Count == 1 || outer == 1 || outer * slice < ParallelThreshold)
-        {
+        int threads = KernelThreads.Count;
+        if (threads == 1 || outer * slice < ParallelThreshold)
             Serial(isa, x, outer, length, inner, y, log);
-            return;
+        else if (outer >= threads || inner == 1)
+            KernelThreads.ForRange(outer, Math.Max(1, ParallelThreshold / slice), (start, end) =>
+                Serial(isa, x + start * slice, end - start, length, inner, y + start * slice, log));
+        else
+            // Few slices but wide ones (e.g. softmax over the first axis): split the columns instead.
+            for (long o = 0; o < outer; o++)
+            {
+                T* xSlice = x + o * slice, ySlice = y + o * slice;
+                KernelThreads.ForRange(inner, Math.Max(1, ParallelThreshold / length), (start, end) =>
+                    SerialColumns(isa, xSlice + start, length, inner, end - start, ySlice + start, log));
+            }
+    }
+
+    private static void SerialColumns<T>(CpuIsa isa, T* x, long length, long stride, long width, T* y, bool log)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (isa)
+        {
+            case CpuIsa.Scalar:
+                SoftmaxScalar<T>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
+                break;
+            case CpuIsa.Avx2:
+                SoftmaxVector<T, Vector256<T>, ReductionSimd256<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
+                break;
+            default:
+                SoftmaxVector<T, Vector512<T>, ReductionSimd512<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
+                break;
         }
-        KernelThreads.ForRange(outer, Math.Max(1, ParallelThreshold / slice), (start, end) =>
-            Serial(isa, x + start * slice, end - start, length, inner, y + start * slice, log));
     }
 
     private static void Serial<T>(CpuIsa isa, T* x, long outer, long length, long inner, T* y, bool log)

@@ -11,11 +11,15 @@ internal static unsafe class SoftmaxScalar<T> where T : unmanaged, IFloatingPoin
     public static void Apply(T* x, nint outer, nint length, nint inner, T* y, bool log)
     {
         for (nint o = 0; o < outer; o++)
-            for (nint i = 0; i < inner; i++)
-            {
-                nint offset = o * length * inner + i;
-                Line(x + offset, length, inner, y + offset, log);
-            }
+            Columns(x + o * length * inner, length, inner, inner, y + o * length * inner, log);
+    }
+
+    /// <summary>Softmax down each of <paramref name="width"/> columns of a [length, stride] slice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Columns(T* x, nint length, nint stride, nint width, T* y, bool log)
+    {
+        for (nint i = 0; i < width; i++)
+            Line(x + i, length, stride, y + i, log);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

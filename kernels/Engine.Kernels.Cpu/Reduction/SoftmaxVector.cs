@@ -39,9 +39,16 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
                 Row(x + offset, length, y + offset, log);
                 continue;
             }
-            for (nint column = 0; column < inner; column += ColumnTile)
-                ColumnTileSoftmax(x + offset + column, length, inner, Math.Min(ColumnTile, inner - column), y + offset + column, log);
+            Columns(x + offset, length, inner, inner, y + offset, log);
         }
+    }
+
+    /// <summary>Softmax down each of <paramref name="width"/> columns of a [length, stride] slice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Columns(T* x, nint length, nint stride, nint width, T* y, bool log)
+    {
+        for (nint column = 0; column < width; column += ColumnTile)
+            ColumnTileSoftmax(x + column, length, stride, Math.Min(ColumnTile, width - column), y + column, log);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -152,16 +152,25 @@ public unsafe class SoftmaxTests
             }
     }
 
-    [Fact]
-    public void Large_input_takes_the_threaded_path()
+    [Theory]
+    [InlineData(512, 257, 1)]   // split over outer
+    [InlineData(1, 300, 257)]   // one wide slice: split over inner
+    public void Large_input_takes_the_threaded_paths(int outer, int length, int inner)
     {
-        const int outer = 512, length = 257;
-        float[] x = ReductionTestData.RandomFloats(outer * length, seed: 9);
-        double[] expected = ReferenceSoftmax(Array.ConvertAll(x, v => (double)v), outer, length, 1, false);
-        foreach (var isa in ReductionTestData.Executable)
+        float[] x = ReductionTestData.RandomFloats(outer * length * inner, seed: 9);
+        double[] wide = Array.ConvertAll(x, v => (double)v);
+        foreach (bool log in new[] { false, true })
         {
-            float[] y = RunFloat(x, outer, length, 1, false, isa);
-            for (int k = 0; k < y.Length; k++) Assert.True(Math.Abs(y[k] - expected[k]) <= 1e-5 * expected[k] + 1e-7);
+            double[] expected = ReferenceSoftmax(wide, outer, length, inner, log);
+            foreach (var isa in ReductionTestData.Executable)
+            {
+                float[] y = RunFloat(x, outer, length, inner, log, isa);
+                for (int k = 0; k < y.Length; k++)
+                {
+                    double tolerance = log ? 1e-5 * Math.Max(1, Math.Abs(expected[k])) : 1e-5 * expected[k] + 1e-7;
+                    Assert.True(Math.Abs(y[k] - expected[k]) <= tolerance, $"{isa} log={log} at {k}: {y[k]} vs {expected[k]}");
+                }
+            }
         }
     }
 
