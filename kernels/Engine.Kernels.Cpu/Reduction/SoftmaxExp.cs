@@ -11,7 +11,7 @@ namespace Engine.Kernels.Cpu;
 /// <remarks>
 /// Domain: x ≤ 88 (float) / 709 (double); softmax only passes x − max ≤ 0. Inputs below ≈ −87 (float) /
 /// −708 (double), −∞ included, give 0 (results that would be subnormal are flushed). NaN stays NaN.
-/// Relative error: ≤ 2 ulp-ish for float (cephes expf polynomial), ≈ 1e-15 for double (degree-12 Taylor).
+/// Worst relative error measured on [−87, 0] against Math.Exp: 8.5e-8 (float), 3.2e-16 (double).
 /// </remarks>
 internal static class SoftmaxExp
 {
