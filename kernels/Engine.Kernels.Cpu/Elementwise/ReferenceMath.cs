@@ -25,18 +25,29 @@ internal static class ReferenceMath
         return Math.Log(u) * (t / (u - 1.0));
     }
 
-    /// <summary>Standard normal upper tail Q(t) = Φ(−t) = erfc(t/√2)/2, to near double precision.</summary>
-    public static double NormalUpperTail(double t)
+    /// <summary>
+    /// factor·Q(t), Q(t) = Φ(−t) = erfc(t/√2)/2 the standard normal upper tail, to near double precision.
+    /// The factor goes in before the last rounding, so a subnormal product is rounded only once.
+    /// </summary>
+    public static double NormalUpperTail(double t, double factor = 1.0)
     {
         if (double.IsNaN(t)) return t;
-        if (t < 0) return 1.0 - NormalUpperTail(-t);
-        if (t > 40) return 0.0; // below the smallest double
+        if (t < 0) return factor * (1.0 - NormalUpperTail(-t));
+        if (t > 40) return factor * 0.0; // below the smallest double
         double z = t / Math.Sqrt(2.0);
-        return z < 1.5 ? 0.5 * (1.0 - ErfBySeries(z)) : 0.5 * ErfcByContinuedFraction(t, z);
+        return z < 1.5 ? factor * 0.5 * (1.0 - ErfBySeries(z)) : ErfcByContinuedFraction(t, z, 0.5 * factor);
     }
 
-    /// <summary>Standard normal CDF Φ(x).</summary>
-    public static double NormalCdf(double x) => x < 0 ? NormalUpperTail(-x) : 1.0 - NormalUpperTail(x);
+    /// <summary>GELU x·Φ(x), with the tail's subnormal results rounded once.</summary>
+    public static double Gelu(double x) => x < 0 ? NormalUpperTail(-x, x) : x * (1.0 - NormalUpperTail(x));
+
+    /// <summary>SiLU x·σ(x); for x &lt; 0 as (x·e^(x/2)/(1 + e^x))·e^(x/2) so a subnormal result is rounded once.</summary>
+    public static double Silu(double x)
+    {
+        if (x >= 0 || double.IsNaN(x)) return x / (1.0 + Math.Exp(-x));
+        double half = Math.Exp(0.5 * x);
+        return x * half / (1.0 + Math.Exp(x)) * half;
+    }
 
     // erf(z) = 2/√π·e^−z²·Σ 2^k z^(2k+1)/(1·3·…·(2k+1)): all terms positive, so no cancellation.
     private static double ErfBySeries(double z)
@@ -50,9 +61,9 @@ internal static class ReferenceMath
         return 2.0 / Math.Sqrt(Math.PI) * Math.Exp(-z2) * sum;
     }
 
-    // erfc(z) = e^−z²/√π · 1/(z + ½/(z + 1/(z + 3/2/(z + …)))) by modified Lentz; e^−t²/2 with t² split
-    // exactly, so the tail keeps relative accuracy for large t.
-    private static double ErfcByContinuedFraction(double t, double z)
+    // factor·erfc(z) = factor·e^−z²/√π · 1/(z + ½/(z + 1/(z + 3/2/(z + …)))) by modified Lentz; e^−t²/2 with
+    // t² split exactly, so the tail keeps relative accuracy for large t.
+    private static double ErfcByContinuedFraction(double t, double z, double factor)
     {
         const double tiny = 1e-300;
         double f = z, c = z, d = 0;
@@ -66,7 +77,7 @@ internal static class ReferenceMath
             if (Math.Abs(delta - 1) < 1e-17) break;
         }
         double hi = t * t, lo = Math.FusedMultiplyAdd(t, t, -hi);
-        double gaussian = Math.Exp(-0.5 * hi) * (1 - 0.5 * lo);
-        return gaussian / (Math.Sqrt(Math.PI) * f);
+        double quarter = Math.Exp(-0.25 * hi); // e^(−t²/2) = quarter², each factor still normal
+        return factor * (1 - 0.5 * lo) / (Math.Sqrt(Math.PI) * f) * quarter * quarter;
     }
 }

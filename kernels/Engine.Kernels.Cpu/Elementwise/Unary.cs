@@ -103,11 +103,11 @@ public static unsafe class Unary
         UnaryOp.Relu => double.IsNaN(x) ? x : Math.Max(x, 0.0),
         UnaryOp.LeakyRelu => x > 0 ? x : alpha * x,
         UnaryOp.Elu => x > 0 ? x : alpha * ReferenceMath.ExpM1(x),
-        UnaryOp.Gelu => x * ReferenceMath.NormalCdf(x),
+        UnaryOp.Gelu => ReferenceMath.Gelu(x),
         // 0.5·(1 + tanh u) = σ(2u): the same function without the cancellation of 1 + tanh u for u ≪ 0.
         UnaryOp.GeluTanh => x * ReferenceDouble(UnaryOp.Sigmoid, 2 * Math.Sqrt(2.0 / Math.PI) * (x + 0.044715 * x * x * x), 0, 0),
         UnaryOp.Softplus => Math.Max(x, 0.0) + ReferenceMath.Log1p(Math.Exp(-Math.Abs(x))),
-        UnaryOp.Silu => x >= 0 ? x / (1.0 + Math.Exp(-x)) : x * Math.Exp(x) / (1.0 + Math.Exp(x)),
+        UnaryOp.Silu => ReferenceMath.Silu(x),
         UnaryOp.Clamp => Math.Min(Math.Max(x, alpha), beta),
         UnaryOp.PowScalar => Math.Pow(x, alpha),
         UnaryOp.Sign => x > 0 ? 1.0 : x < 0 ? -1.0 : x,
