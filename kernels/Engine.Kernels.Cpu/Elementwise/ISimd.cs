@@ -25,9 +25,9 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV Max(TV a, TV b);
     /// <summary>NaN-propagating minimum (like <see cref="Math.Min(double,double)"/>).</summary>
     static abstract TV Min(TV a, TV b);
-    /// <summary>Fast maximum with the hardware's NaN rule; callers fix NaN themselves.</summary>
+    /// <summary>Fast maximum with the x86 rule: b when either operand is NaN (so MaxFast(bound, x) keeps NaN x).</summary>
     static abstract TV MaxFast(TV a, TV b);
-    /// <summary>Fast minimum with the hardware's NaN rule; callers fix NaN themselves.</summary>
+    /// <summary>Fast minimum with the x86 rule: b when either operand is NaN (so MinFast(bound, x) keeps NaN x).</summary>
     static abstract TV MinFast(TV a, TV b);
     static abstract TV Equal(TV a, TV b);
     static abstract TV LessThan(TV a, TV b);
@@ -36,6 +36,8 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV IsNaN(TV a);
     static abstract TV And(TV a, TV b);
     static abstract TV Or(TV a, TV b);
+    /// <summary>True if any lane of the mask is set.</summary>
+    static abstract bool Any(TV mask);
     /// <summary>mask ? a : b, lane by lane (mask lanes all-ones or zero).</summary>
     static abstract TV Select(TV mask, TV a, TV b);
     /// <summary>2^m for lanes holding <c>m + RoundingShift</c> with m an integer in the normal exponent range.</summary>

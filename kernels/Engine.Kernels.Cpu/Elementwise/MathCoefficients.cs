@@ -48,12 +48,8 @@ internal static class MathCoefficients<T> where T : unmanaged
     /// <summary>The centre c of <see cref="NormalTail"/>'s variable v = s − c (exactly representable in T).</summary>
     public static double NormalTailCentre => typeof(T) == typeof(float) ? 0.5811440944671631 : 0.5339723035447671;
 
-    /// <summary>
-    /// Where t is clamped before <see cref="NormalTail"/>: a little past the fitted range, far enough that
-    /// Q·2^guard has underflowed to 0 (so −∞·Q is NaN, as x·Φ(x) is), near enough that the mild extrapolation
-    /// stays tiny where the exact result already rounds to 0.
-    /// </summary>
-    public static double NormalTailLimit => typeof(T) == typeof(float) ? 16.5 : 40.5;
+    /// <summary>End of <see cref="NormalTail"/>'s fitted range; beyond it Q is taken as 0 (x·Q underflows there).</summary>
+    public static double NormalTailLimit => typeof(T) == typeof(float) ? 14.6 : 38.8;
 
     private static ReadOnlySpan<T> Cast(ReadOnlySpan<float> values) => MemoryMarshal.Cast<float, T>(values);
     private static ReadOnlySpan<T> Cast(ReadOnlySpan<double> values) => MemoryMarshal.Cast<double, T>(values);

@@ -116,11 +116,11 @@ public static unsafe class Unary
 
     private static void ApplyRange<T>(UnaryOp op, T* x, T* y, long n, T alpha, T beta, CpuIsa isa) where T : unmanaged
     {
-        if (op == UnaryOp.PowScalar && !UnaryVector<T, Vector256<T>, Simd256<T>>.HasVectorPow(alpha))
+        if (op == UnaryOp.PowScalar && !UnaryVector<T, Vector256x2<T>, Simd256x2<T>>.HasVectorPow(alpha))
             isa = CpuIsa.Scalar;
         switch (isa)
         {
-            case CpuIsa.Avx2: UnaryVector<T, Vector256<T>, Simd256<T>>.Apply(op, x, y, n, alpha, beta); break;
+            case CpuIsa.Avx2: UnaryVector<T, Vector256x2<T>, Simd256x2<T>>.Apply(op, x, y, n, alpha, beta); break;
             case CpuIsa.Avx512: UnaryVector<T, Vector512<T>, Simd512<T>>.Apply(op, x, y, n, alpha, beta); break;
             default: ApplyScalar(op, x, y, n, alpha, beta); break;
         }

@@ -65,20 +65,14 @@ internal static unsafe class UnaryVector<T, TV, TS>
     }
 
     /// <summary>
-    /// The loop: two vectors per step, then one, then the tail through a stack buffer of one vector, so
-    /// every element goes through the same vector code (tails match the body bit for bit) and in-place
-    /// works.
+    /// The loop: one TV per step (the AVX2 path's TV is already a pair of vectors, see
+    /// <see cref="Simd256x2{T}"/>), then the rest through a stack buffer, so every element goes through the
+    /// same vector code (tails match the body bit for bit) and in-place works.
     /// </summary>
     private static void Run<K>(T* x, T* y, long n, T alpha, T beta) where K : IUnaryKernel<TV>
     {
         TV a = TS.Splat(alpha), b = TS.Splat(beta);
         long w = TS.Count, i = 0;
-        for (; i <= n - 2 * w; i += 2 * w)
-        {
-            TV v0 = TS.Load(x + i), v1 = TS.Load(x + i + w);
-            TS.Store(y + i, K.Apply(v0, a, b));
-            TS.Store(y + i + w, K.Apply(v1, a, b));
-        }
         for (; i <= n - w; i += w)
             TS.Store(y + i, K.Apply(TS.Load(x + i), a, b));
         if (i < n)

@@ -7,16 +7,26 @@ namespace Engine.Kernels.Cpu;
 /// type (<typeparamref name="T"/> = float or double): range reduction plus a polynomial from
 /// <see cref="MathCoefficients{T}"/>, with no per-element calls into <see cref="Math"/>.
 /// </summary>
+/// <remarks>
+/// NaN: clamps are written MinFast(bound, x) / MaxFast(bound, x), whose x86 rule returns the second
+/// operand when either is NaN, so a NaN input flows through the arithmetic and comes out NaN without a
+/// separate fix-up (checked on every path by the special-value tests).
+/// </remarks>
 internal static class VectorMath<T, TV, TS>
     where T : unmanaged
     where TV : struct
     where TS : struct, ISimd<TV, T>
 {
-    private static bool IsFloat => typeof(T) == typeof(float);
+    /// <summary>Exponent added to e^x before a product that may be subnormal, so it is rounded only once.</summary>
+    private static int GuardExponent => typeof(T) == typeof(float) ? 32 : 64;
 
-    /// <summary>Exponent added to e^x before a division so a subnormal result is rounded only once.</summary>
-    private static int GuardExponent => IsFloat ? 32 : 64;
+    /// <summary>
+    /// GELU's guard: large enough that 2^(n + guard) stays normal over the whole fitted tail (n ≥ −158 in
+    /// float, −1090 in double), so its exponential never needs the two-step scaling.
+    /// </summary>
+    private static int GeluGuardExponent => typeof(T) == typeof(float) ? 40 : 80;
 
+    /// <summary>A broadcast constant: <paramref name="value"/> rounded to T.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV C(double value)
     {
@@ -24,7 +34,11 @@ internal static class VectorMath<T, TV, TS>
         return TS.Splat(Unsafe.As<double, T>(ref value));
     }
 
-    /// <summary>Horner evaluation of Σ c[i]·x^i.</summary>
+    /// <summary>A broadcast constant with separate float and double values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV C(float forFloat, double forDouble) => C(typeof(T) == typeof(float) ? forFloat : forDouble);
+
+    /// <summary>Horner evaluation of Σ c[i]·x^i (the tables' lengths are JIT-time constants).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Polynomial(TV x, ReadOnlySpan<T> c)
     {
@@ -34,20 +48,25 @@ internal static class VectorMath<T, TV, TS>
         return r;
     }
 
-    /// <summary>Nearest integer of v (|v| well below 2^22), by the add-the-shift trick.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV RoundShifted(TV v) => TS.Add(v, C(IsFloat ? FloatBits.Shift : DoubleBits.Shift));
+    private static TV Shift => C(FloatBits.Shift, DoubleBits.Shift);
 
+    /// <summary>
+    /// Cody–Waite reduction x = n·ln2 + r with |r| ≤ ln2/2; ln2 is split so n·ln2_hi is exact. Also returns
+    /// (n + k) + 1.5·2^p ("shifted"), whose low bits hold n + k for <see cref="ISimd{TV,T}.Pow2OfShifted"/>:
+    /// a scale 2^k rides along for free.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Unshift(TV shifted) => TS.Sub(shifted, C(IsFloat ? FloatBits.Shift : DoubleBits.Shift));
+    private static TV ReduceByLn2(TV x, int k, out TV n, out TV shifted) => ReduceByLn2(x, x, k, out n, out shifted);
 
-    /// <summary>Cody–Waite reduction x = n·ln2 + r with |r| ≤ ln2/2; ln2 split so n·ln2_hi is exact.</summary>
+    /// <summary>Reduction of x with n chosen from <paramref name="approximation"/> (≈ x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ReduceByLn2(TV x, out TV n)
+    private static TV ReduceByLn2(TV x, TV approximation, int k, out TV n, out TV shifted)
     {
-        n = Unshift(TS.Fma(x, C(1.4426950408889634), C(IsFloat ? FloatBits.Shift : DoubleBits.Shift)));
-        TV r = TS.Fma(n, C(IsFloat ? -0.69140625 : -0.6931471803691238), x);
-        return TS.Fma(n, C(IsFloat ? -0.0017409306019544601 : -1.9082149292705877e-10), r);
+        TV shiftPlusK = C(typeof(T) == typeof(float) ? FloatBits.Shift + k : DoubleBits.Shift + k);
+        shifted = TS.Fma(approximation, C(1.4426950408889634), shiftPlusK);
+        n = TS.Sub(shifted, shiftPlusK);
+        TV r = TS.Fma(n, C(-0.69140625f, -0.6931471803691238), x);
+        return TS.Fma(n, C(-0.0017409306019544601f, -1.9082149292705877e-10), r);
     }
 
     /// <summary>e^r − 1 for |r| ≤ ln2/2.</summary>
@@ -55,33 +74,38 @@ internal static class VectorMath<T, TV, TS>
     private static TV ExpM1Reduced(TV r) => TS.Fma(TS.Mul(r, r), Polynomial(r, MathCoefficients<T>.ExpM1Tail), r);
 
     /// <summary>
-    /// p·2^n for n integral in [−220, 160] (float) / [−1600, 1100] (double): two factors, so a subnormal
-    /// result is rounded once and an overflowing one becomes +∞.
+    /// p·2^m (shifted = m + shift). One exponent-field product when every lane's 2^m is normal; otherwise
+    /// (rare: results near overflow or subnormal) two half-size factors, so a subnormal result is rounded
+    /// once and an overflowing one becomes +∞.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ScaleByPow2(TV p, TV n)
+    private static TV ScaleByPow2(TV p, TV shifted)
     {
-        TV half = RoundShifted(TS.Mul(n, C(0.5)));
-        TV rest = TS.Sub(n, Unshift(half));
-        return TS.Mul(TS.Mul(p, TS.Pow2OfShifted(half)), TS.Pow2OfShifted(RoundShifted(rest)));
+        TV m = TS.Sub(shifted, Shift);
+        if (!TS.Any(TS.GreaterThan(TS.Abs(m), C(126f, 1022.0))))
+            return TS.Mul(p, TS.Pow2OfShifted(shifted));
+        return ScaleByPow2InTwoSteps(p, m);
     }
 
-    /// <summary>
-    /// Argument clamp that keeps e^x's reduction in range; NaN is restored by the caller. The lower bound
-    /// lies far enough below the underflow threshold that e^x·2^GuardExponent is still 0 there.
-    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TV ScaleByPow2InTwoSteps(TV p, TV n)
+    {
+        TV half = TS.Add(TS.Mul(n, C(0.5)), Shift);
+        TV rest = TS.Add(TS.Sub(n, TS.Sub(half, Shift)), Shift);
+        return TS.Mul(TS.Mul(p, TS.Pow2OfShifted(half)), TS.Pow2OfShifted(rest));
+    }
+
+    /// <summary>Keeps e^x's reduction in range (NaN passes); far enough out that e^x·2^guard still under/overflows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV ClampExpArgument(TV x) =>
-        TS.MaxFast(TS.MinFast(x, C(IsFloat ? 89.0 : 710.0)), C(IsFloat ? -150.0 : -1100.0));
+        TS.MaxFast(C(-150f, -1100.0), TS.MinFast(C(89f, 710.0), x));
 
     /// <summary>e^x·2^k: overflow → +∞, underflow → subnormal/0, NaN → NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV ExpScaled(TV x, int k)
     {
-        TV r = ReduceByLn2(ClampExpArgument(x), out TV n);
-        if (k != 0) n = TS.Add(n, C(k));
-        TV e = ScaleByPow2(TS.Add(ExpM1Reduced(r), C(1.0)), n);
-        return TS.Select(TS.IsNaN(x), x, e);
+        TV r = ReduceByLn2(ClampExpArgument(x), k, out _, out TV shifted);
+        return ScaleByPow2(TS.Add(ExpM1Reduced(r), C(1.0)), shifted);
     }
 
     /// <summary>e^x.</summary>
@@ -89,41 +113,54 @@ internal static class VectorMath<T, TV, TS>
     public static TV Exp(TV x) => ExpScaled(x, 0);
 
     /// <summary>
-    /// e^x − 1 for x ≤ 0 (what ELU needs): 2^n·q + (2^n − 1) avoids the cancellation of e^x − 1.
+    /// e^x − 1 for x ≤ 0 (what ELU and tanh need): 2^n·q + (2^n − 1) avoids the cancellation of e^x − 1.
     /// Lanes with x &gt; 0 get meaningless values (callers select them away); NaN stays NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV ExpM1OfNonPositive(TV x)
     {
         // Below −30 (float) / −40 (double) e^x − 1 is −1 to the last bit; clamping keeps 2^n normal.
-        TV clamped = TS.MaxFast(x, C(IsFloat ? -30.0 : -40.0));
-        TV r = ReduceByLn2(clamped, out TV n);
-        TV pow2 = TS.Pow2OfShifted(RoundShifted(n));
-        TV e = TS.Fma(pow2, ExpM1Reduced(r), TS.Sub(pow2, C(1.0)));
-        return TS.Select(TS.IsNaN(x), x, e);
+        TV r = ReduceByLn2(TS.MaxFast(C(-30f, -40.0), x), 0, out _, out TV shifted);
+        TV pow2 = TS.Pow2OfShifted(shifted);
+        return TS.Fma(pow2, ExpM1Reduced(r), TS.Sub(pow2, C(1.0)));
     }
 
     /// <summary>Natural logarithm: log(0) = −∞, log(x &lt; 0) = NaN, subnormal inputs handled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Log(TV x)
     {
-        // Scale subnormals into the normal range first; the split below reads the exponent field.
-        TV tiny = TS.LessThan(x, C(IsFloat ? 1.1754943508222875e-38 : 2.2250738585072014e-308));
-        TV scaled = TS.Select(tiny, TS.Mul(x, C(IsFloat ? 16777216.0 : 18014398509481984.0)), x);
-        TV m = TS.SplitMantissa(scaled, out TV e);
-        e = TS.Sub(e, TS.And(tiny, C(IsFloat ? 24.0 : 54.0)));
-        // log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716.
-        TV f = TS.Sub(m, C(1.0));
-        TV s = TS.Div(f, TS.Add(m, C(1.0)));
-        TV logM = TS.Mul(TS.Add(s, s), Polynomial(TS.Mul(s, s), MathCoefficients<T>.AtanhOverS));
-        TV result = TS.Fma(e, C(IsFloat ? 0.69140625 : 0.6931471803691238),
-            TS.Fma(e, C(IsFloat ? 0.0017409306019544601 : 1.9082149292705877e-10), logM));
-        return FixLogSpecials(x, result);
+        TV positiveNormal = TS.And(TS.LessOrEqual(C(1.1754943508222875e-38f, 2.2250738585072014e-308), x),
+            TS.LessThan(x, C(double.PositiveInfinity)));
+        if (TS.Any(TS.Equal(positiveNormal, C(0.0))))
+            return LogOfAnyValue(x);
+        return LogOfPositiveNormal(x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV FixLogSpecials(TV x, TV result)
+    private static TV LogOfPositiveNormal(TV x)
     {
+        TV m = TS.SplitMantissa(x, out TV e);
+        return LogOfSplit(m, e);
+    }
+
+    /// <summary>log m + e·ln2 with log m = 2·atanh(s), s = (m − 1)/(m + 1), |s| ≤ 0.1716.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV LogOfSplit(TV m, TV e)
+    {
+        TV s = TS.Div(TS.Sub(m, C(1.0)), TS.Add(m, C(1.0)));
+        TV logM = TS.Mul(TS.Add(s, s), Polynomial(TS.Mul(s, s), MathCoefficients<T>.AtanhOverS));
+        return TS.Fma(e, C(0.69140625f, 0.6931471803691238),
+            TS.Fma(e, C(0.0017409306019544601f, 1.9082149292705877e-10), logM));
+    }
+
+    /// <summary>The slow path of <see cref="Log"/>: subnormals scaled up first, then 0, ∞, negatives and NaN.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TV LogOfAnyValue(TV x)
+    {
+        TV tiny = TS.LessThan(x, C(1.1754943508222875e-38f, 2.2250738585072014e-308));
+        TV scaled = TS.Select(tiny, TS.Mul(x, C(16777216f, 18014398509481984.0)), x);
+        TV m = TS.SplitMantissa(scaled, out TV e);
+        TV result = LogOfSplit(m, TS.Sub(e, TS.And(tiny, C(24f, 54.0))));
         TV zero = C(0.0);
         result = TS.Select(TS.Equal(x, zero), C(double.NegativeInfinity), result);
         result = TS.Select(TS.Equal(x, C(double.PositiveInfinity)), x, result);
@@ -139,51 +176,40 @@ internal static class VectorMath<T, TV, TS>
         return TS.Add(Log(u), correction);
     }
 
-    /// <summary>Copies the sign of x onto a non-negative (or NaN) magnitude.</summary>
+    /// <summary>Sets the sign of x on a magnitude whose sign bit is clear.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV WithSignOf(TV magnitude, TV x) => TS.Or(magnitude, TS.And(x, C(-0.0)));
 
-    /// <summary>tanh: odd polynomial below 0.55, (1 − e^−2a)/(1 + e^−2a) above; saturates to ±1, keeps −0.</summary>
+    /// <summary>
+    /// tanh x = sign(x)·|E/(2 + E)| with E = e^(−2|x|) − 1: one formula for every |x|, no cancellation near 0
+    /// (E comes from expm1), saturating to ±1 once E = −1; keeps −0 and NaN.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Tanh(TV x)
     {
-        TV a = TS.Abs(x);
-        TV a2 = TS.Mul(a, a);
-        TV small = TS.Fma(TS.Mul(a, a2), Polynomial(a2, MathCoefficients<T>.TanhTail), a);
-        TV t = Exp(TS.Mul(a, C(-2.0)));
-        TV large = TS.Div(TS.Sub(C(1.0), t), TS.Add(C(1.0), t));
-        return WithSignOf(TS.Select(TS.LessThan(a, C(0.55)), small, large), x);
+        TV e = ExpM1OfNonPositive(TS.Mul(TS.Abs(x), C(-2.0)));
+        return WithSignOf(TS.Abs(TS.Div(e, TS.Add(e, C(2.0)))), x);
     }
 
-    /// <summary>
-    /// The pieces of σ(x) without cancellation: d = 1/(1 + e^−|x|) and tScaled = e^−|x|·2^GuardExponent.
-    /// σ(x) = d for x ≥ 0 and t·d for x &lt; 0; the guard keeps t·d from being rounded as a subnormal twice.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV SigmoidParts(TV x, out TV tScaled)
-    {
-        tScaled = ExpScaled(TS.Neg(TS.Abs(x)), GuardExponent);
-        TV t = TS.Mul(tScaled, C(Math.ScaleB(1.0, -GuardExponent)));
-        return TS.Div(C(1.0), TS.Add(C(1.0), t));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Unguard(TV v) => TS.Mul(v, C(Math.ScaleB(1.0, -GuardExponent)));
-
-    /// <summary>σ(x) = 1/(1 + e^−x), stable for both signs.</summary>
+    /// <summary>σ(x) = 1/(1 + e^−|x|) for x ≥ 0, e^−|x|/(1 + e^−|x|) for x &lt; 0: no overflow, no cancellation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid(TV x)
     {
-        TV d = SigmoidParts(x, out TV tScaled);
-        return TS.Select(TS.LessThan(x, C(0.0)), Unguard(TS.Mul(tScaled, d)), d);
+        TV t = Exp(TS.Neg(TS.Abs(x)));
+        return TS.Div(TS.Select(TS.LessThan(x, C(0.0)), t, C(1.0)), TS.Add(t, C(1.0)));
     }
 
-    /// <summary>SiLU x·σ(x).</summary>
+    /// <summary>
+    /// SiLU x·σ(x) = (x or x·e^x)/(1 + e^−|x|). e^−|x| carries a 2^guard factor until after the product
+    /// with x: for x in about [−103, −87] e^x is subnormal while x·e^x is not.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Silu(TV x)
     {
-        TV d = SigmoidParts(x, out TV tScaled);
-        return TS.Select(TS.LessThan(x, C(0.0)), Unguard(TS.Mul(x, TS.Mul(tScaled, d))), TS.Mul(x, d));
+        TV unguard = C(Math.ScaleB(1.0, -GuardExponent));
+        TV tScaled = ExpScaled(TS.Neg(TS.Abs(x)), GuardExponent);
+        TV numerator = TS.Select(TS.LessThan(x, C(0.0)), TS.Mul(TS.Mul(x, tScaled), unguard), x);
+        return TS.Div(numerator, TS.Fma(tScaled, unguard, C(1.0)));
     }
 
     /// <summary>softplus log(1 + e^x) = max(x, 0) + log1p(e^−|x|).</summary>
@@ -197,35 +223,39 @@ internal static class VectorMath<T, TV, TS>
         TS.Select(TS.GreaterThan(x, C(0.0)), x, TS.Mul(alpha, ExpM1OfNonPositive(x)));
 
     /// <summary>
-    /// Q(t)·2^GuardExponent for t = |x| ≥ 0, Q(t) = Φ(−t) = s·exp(−t²/2 + P(s − c)), s = 1/(1 + t/√8).
-    /// t² is split exactly (hi + lo) and the exponent sum carried as a two-sum, so the large −t²/2 adds no
-    /// rounding to the result: without it float would lose ~t²·2^−24 relative accuracy in the tail.
+    /// Q(t)·2^GeluGuardExponent for t = |x| ≥ 0 (0 beyond the fitted range and for NaN), with
+    /// Q(t) = Φ(−t) = s·exp(−t²/2 + P(s − c)), s = 1/(1 + t/√8). t² is split exactly, t² = hi + lo, and
+    /// the reduction is applied to the exact −hi/2 with the small rest added to r afterwards, so the large
+    /// −t²/2 adds no rounding: without it float would lose ~t²·2^−24 relative accuracy in the tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV NormalTailScaled(TV t)
     {
-        t = TS.MinFast(t, C(MathCoefficients<T>.NormalTailLimit));
+        TV inRange = TS.LessThan(t, C(MathCoefficients<T>.NormalTailLimit));
         TV s = TS.Div(C(1.0), TS.Fma(t, C(0.35355339059327373), C(1.0)));
         TV p = Polynomial(TS.Sub(s, C(MathCoefficients<T>.NormalTailCentre)), MathCoefficients<T>.NormalTail);
         TV hi = TS.Mul(t, t);
         TV lo = TS.Fma(t, t, TS.Neg(hi));
         TV a = TS.Mul(hi, C(-0.5));
         TV b = TS.Fma(lo, C(-0.5), p);
-        TV sum = TS.Add(a, b);
-        TV bPart = TS.Sub(sum, a);
-        TV error = TS.Add(TS.Sub(a, TS.Sub(sum, bPart)), TS.Sub(b, bPart));
-        TV r = ReduceByLn2(sum, out TV n);
-        TV e = ScaleByPow2(TS.Add(ExpM1Reduced(TS.Add(r, error)), C(1.0)), TS.Add(n, C(GuardExponent)));
-        return TS.Mul(s, e);
+        // n from a + b; a − n·ln2_hi is exact, so only the small remainder sees b's rounding.
+        TV r = TS.Add(ReduceByLn2(a, TS.Add(a, b), GeluGuardExponent, out _, out TV shifted), b);
+        TV e = TS.Mul(TS.Add(ExpM1Reduced(r), C(1.0)), TS.Pow2OfShifted(shifted));
+        return TS.And(TS.Mul(s, e), inRange);
     }
 
-    /// <summary>GELU x·Φ(x) (exact erf form): x·Q(|x|) for x &lt; 0, x·(1 − Q(x)) otherwise.</summary>
+    /// <summary>
+    /// GELU x·Φ(x) (exact erf form) = x·Q(|x|) for x &lt; 0, x·(1 − Q(x)) otherwise. In the negative branch
+    /// Q keeps its 2^guard factor until after the product with x, so a subnormal result is rounded once.
+    /// Q = 0 beyond the fitted range makes gelu(−∞) = −∞·0 = NaN, as x·Φ(x) is.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Gelu(TV x)
     {
+        TV unguard = C(Math.ScaleB(1.0, -GeluGuardExponent));
         TV qScaled = NormalTailScaled(TS.Abs(x));
-        TV negative = Unguard(TS.Mul(x, qScaled));
-        TV positive = TS.Mul(x, TS.Sub(C(1.0), Unguard(qScaled)));
+        TV negative = TS.Mul(TS.Mul(x, qScaled), unguard);
+        TV positive = TS.Mul(x, TS.Sub(C(1.0), TS.Mul(qScaled, unguard)));
         return TS.Select(TS.LessThan(x, C(0.0)), negative, positive);
     }
 
