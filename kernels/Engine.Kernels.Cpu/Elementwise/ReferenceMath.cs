@@ -35,7 +35,7 @@ internal static class ReferenceMath
         if (t < 0) return factor * (1.0 - NormalUpperTail(-t));
         if (t > 40) return factor * 0.0; // below the smallest double
         double z = t / Math.Sqrt(2.0);
-        return z < 1.5 ? factor * 0.5 * (1.0 - ErfBySeries(z)) : ErfcByContinuedFraction(t, z, 0.5 * factor);
+        return z < 0.8 ? factor * 0.5 * (1.0 - ErfBySeries(z)) : ErfcByContinuedFraction(t, z, 0.5 * factor);
     }
 
     /// <summary>GELU x·Φ(x), with the tail's subnormal results rounded once.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -38,13 +39,24 @@ internal static class VectorMath<T, TV, TS>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV C(float forFloat, double forDouble) => C(typeof(T) == typeof(float) ? forFloat : forDouble);
 
-    /// <summary>Horner evaluation of Σ c[i]·x^i (the tables' lengths are JIT-time constants).</summary>
+    /// <summary>
+    /// Σ c[i]·x^i by second-order Horner: two coefficients per step, r = r·x² + (c[i+1]·x + c[i]), which
+    /// halves the dependent FMA chain (the latency bound of a polynomial) and the loop overhead. A plain
+    /// loop, not unrolled code: unrolled, the kernels outgrow the JIT's inlining budget.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Polynomial(TV x, ReadOnlySpan<T> c)
     {
-        TV r = TS.Splat(c[^1]);
-        for (int i = c.Length - 2; i >= 0; i--)
-            r = TS.Fma(r, x, TS.Splat(c[i]));
+        // Unchecked reads: the JIT cannot prove the stepped-by-two indices in range, and a bounds check per
+        // coefficient costs as much as the FMA it guards.
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        int i = c.Length - 1;
+        TV r = TS.Splat(Unsafe.Add(ref c0, i));
+        if ((c.Length & 1) == 0)
+            r = TS.Fma(r, x, TS.Splat(Unsafe.Add(ref c0, --i)));
+        TV x2 = TS.Mul(x, x);
+        for (i -= 2; i >= 0; i -= 2)
+            r = TS.Fma(r, x2, TS.Fma(TS.Splat(Unsafe.Add(ref c0, i + 1)), x, TS.Splat(Unsafe.Add(ref c0, i))));
         return r;
     }
 
@@ -191,31 +203,59 @@ internal static class VectorMath<T, TV, TS>
         return WithSignOf(TS.Abs(TS.Div(e, TS.Add(e, C(2.0)))), x);
     }
 
-    /// <summary>σ(x) = 1/(1 + e^−|x|) for x ≥ 0, e^−|x|/(1 + e^−|x|) for x &lt; 0: no overflow, no cancellation.</summary>
+    /// <summary>
+    /// e^x·2^GuardExponent for x ≤ 0 (NaN passes), without range checks: the argument is clamped where
+    /// 2^(n + guard) is still normal (x ≥ −109 in float, −752 in double), below which every caller's result
+    /// rounds to 0 anyway. The guard keeps subnormal e^x exact until the caller's last operation.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV ExpOfNonPositiveGuarded(TV x)
+    {
+        TV r = ReduceByLn2(TS.MaxFast(C(-109f, -752.0), x), GuardExponent, out _, out TV shifted);
+        TV pow2 = TS.Pow2OfShifted(shifted);
+        return TS.Fma(ExpM1Reduced(r), pow2, pow2);
+    }
+
+    /// <summary>−|x| (sign bit set; NaN stays NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV NegativeAbs(TV x) => TS.Or(x, C(-0.0));
+
+    /// <summary>
+    /// σ(x) = 1/(1 + t) for x ≥ 0 and t/(1 + t) for x &lt; 0, t = e^−|x|: no overflow, no cancellation. With
+    /// t carried as tS = t·2^g both are one division, 2^g/(2^g + tS) and tS/(2^g + tS), rounded once even
+    /// where the result is subnormal.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid(TV x)
     {
-        TV t = Exp(TS.Neg(TS.Abs(x)));
-        return TS.Div(TS.Select(TS.LessThan(x, C(0.0)), t, C(1.0)), TS.Add(t, C(1.0)));
+        TV tScaled = ExpOfNonPositiveGuarded(NegativeAbs(x));
+        TV guard = C(Math.ScaleB(1.0, GuardExponent));
+        return TS.Div(TS.Select(TS.LessThan(x, C(0.0)), tScaled, guard), TS.Add(tScaled, guard));
     }
 
     /// <summary>
-    /// SiLU x·σ(x) = (x or x·e^x)/(1 + e^−|x|). e^−|x| carries a 2^guard factor until after the product
-    /// with x: for x in about [−103, −87] e^x is subnormal while x·e^x is not.
+    /// SiLU x·σ(x): x/(1 + t) for x ≥ 0, (x·tS)/(2^g + tS) for x &lt; 0 (t = e^−|x| = tS·2^−g), so the
+    /// subnormal results around x ∈ [−103, −87] are rounded once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Silu(TV x)
     {
-        TV unguard = C(Math.ScaleB(1.0, -GuardExponent));
-        TV tScaled = ExpScaled(TS.Neg(TS.Abs(x)), GuardExponent);
-        TV numerator = TS.Select(TS.LessThan(x, C(0.0)), TS.Mul(TS.Mul(x, tScaled), unguard), x);
-        return TS.Div(numerator, TS.Fma(tScaled, unguard, C(1.0)));
+        TV tScaled = ExpOfNonPositiveGuarded(NegativeAbs(x));
+        TV guard = C(Math.ScaleB(1.0, GuardExponent));
+        TV negative = TS.LessThan(x, C(0.0));
+        // Past the exp clamp tS stops shrinking, so it is zeroed there (the result rounds to 0 anyway):
+        // x·tS must not grow with |x|, and −∞·0 gives NaN like x·σ(x).
+        TV inRange = TS.LessThan(C(-110f, -753.0), x);
+        TV numerator = TS.Select(negative, TS.Mul(x, TS.And(tScaled, inRange)), x);
+        TV denominator = TS.Select(negative, TS.Add(tScaled, guard), TS.Fma(tScaled, C(Math.ScaleB(1.0, -GuardExponent)), C(1.0)));
+        return TS.Div(numerator, denominator);
     }
 
     /// <summary>softplus log(1 + e^x) = max(x, 0) + log1p(e^−|x|).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Softplus(TV x) =>
-        TS.Add(TS.MaxFast(x, C(0.0)), Log1pOfNonNegative(Exp(TS.Neg(TS.Abs(x)))));
+        TS.Add(TS.MaxFast(x, C(0.0)),
+            Log1pOfNonNegative(TS.Mul(ExpOfNonPositiveGuarded(NegativeAbs(x)), C(Math.ScaleB(1.0, -GuardExponent)))));
 
     /// <summary>ELU: x for x &gt; 0, α·(e^x − 1) otherwise.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
