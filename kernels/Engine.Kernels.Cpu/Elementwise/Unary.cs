@@ -121,7 +121,7 @@ public static unsafe class Unary
         switch (isa)
         {
             case CpuIsa.Avx2: UnaryVector<T, Vector256x2<T>, Simd256x2<T>>.Apply(op, x, y, n, alpha, beta); break;
-            case CpuIsa.Avx512: UnaryVector<T, Vector512<T>, Simd512<T>>.Apply(op, x, y, n, alpha, beta); break;
+            case CpuIsa.Avx512: UnaryVector<T, Vector512x2<T>, Simd512x2<T>>.Apply(op, x, y, n, alpha, beta); break;
             default: ApplyScalar(op, x, y, n, alpha, beta); break;
         }
     }

@@ -65,8 +65,8 @@ internal static unsafe class UnaryVector<T, TV, TS>
     }
 
     /// <summary>
-    /// The loop: one TV per step (the AVX2 path's TV is already a pair of vectors, see
-    /// <see cref="Simd256x2{T}"/>), then the rest through a stack buffer, so every element goes through the
+    /// The loop: one TV per step (TV is a pair of vectors, see <see cref="Simd256x2{T}"/> and
+    /// <see cref="Simd512x2{T}"/>), then the rest through a stack buffer, so every element goes through the
     /// same vector code (tails match the body bit for bit) and in-place works.
     /// </summary>
     private static void Run<K>(T* x, T* y, long n, T alpha, T beta) where K : IUnaryKernel<TV>
