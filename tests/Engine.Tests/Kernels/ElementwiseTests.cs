@@ -29,7 +29,11 @@ public sealed unsafe class ElementwiseTests
         return values;
     }
 
-    /// <summary>Relative tolerance (with an absolute floor at the smallest normal) of each op on T.</summary>
+    /// <summary>
+    /// Relative tolerance (with an absolute floor at the smallest normal) of each op on T: the accuracy
+    /// bound everywhere, except GeluTanh (its rounded argument u is amplified by 2|u| for x ≪ 0, see the
+    /// accuracy tests) and PowScalar (x³ as x·x·x rounds twice).
+    /// </summary>
     private static double Tolerance(UnaryOp op, bool isFloat) => op switch
     {
         UnaryOp.GeluTanh => isFloat ? 2e-5 : 1e-12,
@@ -128,18 +132,16 @@ public sealed unsafe class ElementwiseTests
     {
         var random = new Random(7);
         float[] x = RandomValues(random, 200_003).Select(v => (float)v).ToArray();
-        var threaded = new float[x.Length];
-        Unary.Apply(UnaryOp.Gelu, x, threaded);
-        var single = new float[x.Length];
-        int saved = KernelThreads.Count;
-        fixed (float* px = x, py = single)
+        var whole = new float[x.Length];
+        Unary.Apply(UnaryOp.Gelu, x, whole); // long enough to be split over KernelThreads
+        var pieces = new float[x.Length];
+        fixed (float* px = x, py = pieces)
         {
-            // One range over the whole input, the same path: threading must not change any bit.
-            for (long start = 0; start < x.Length; start += 65536)
-                Unary.Apply(UnaryOp.Gelu, px + start, py + start, Math.Min(65536, x.Length - start), 0f, 0f);
+            // Pieces below the threading threshold, each computed on the calling thread.
+            for (long start = 0; start < x.Length; start += 40_000)
+                Unary.Apply(UnaryOp.Gelu, px + start, py + start, Math.Min(40_000, x.Length - start), 0f, 0f);
         }
-        Assert.Equal(saved, KernelThreads.Count);
-        Assert.Equal(single, threaded);
+        Assert.Equal(pieces, whole);
     }
 
     [Fact]
