@@ -107,22 +107,17 @@ internal static class VectorMath<T, TV, TS>
         return TS.Mul(TS.Mul(p, TS.Pow2OfShifted(half)), TS.Pow2OfShifted(rest));
     }
 
-    /// <summary>Keeps e^x's reduction in range (NaN passes); far enough out that e^x·2^guard still under/overflows.</summary>
+    /// <summary>
+    /// e^x: overflow → +∞, underflow → subnormal/0 (rounded once), NaN → NaN. The argument is clamped to
+    /// [−150, 89] (double [−1100, 710]), beyond which the result is 0 or +∞ anyway; NaN passes the clamp.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ClampExpArgument(TV x) =>
-        TS.MaxFast(C(-150f, -1100.0), TS.MinFast(C(89f, 710.0), x));
-
-    /// <summary>e^x·2^k: overflow → +∞, underflow → subnormal/0, NaN → NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV ExpScaled(TV x, int k)
+    public static TV Exp(TV x)
     {
-        TV r = ReduceByLn2(ClampExpArgument(x), k, out _, out TV shifted);
+        TV clamped = TS.MaxFast(C(-150f, -1100.0), TS.MinFast(C(89f, 710.0), x));
+        TV r = ReduceByLn2(clamped, 0, out _, out TV shifted);
         return ScaleByPow2(TS.Add(ExpM1Reduced(r), C(1.0)), shifted);
     }
-
-    /// <summary>e^x.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TV Exp(TV x) => ExpScaled(x, 0);
 
     /// <summary>
     /// e^x − 1 for x ≤ 0 (what ELU and tanh need): 2^n·q + (2^n − 1) avoids the cancellation of e^x − 1.
