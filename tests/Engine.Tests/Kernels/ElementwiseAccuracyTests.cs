@@ -47,10 +47,8 @@ public sealed class ElementwiseAccuracyTests(ITestOutputHelper output)
 
         if (IsaDispatch.Avx2Supported)
             AssertFloatPath(op, CpuIsa.Avx2, x, reference, bound);
-        // The AVX-512 path runs emulated here (Vector512 in software): every 4th input of the sweep, 2^18.
-        float[] x512 = x.Where((_, i) => i % 4 == 0).ToArray();
-        double[] ref512 = reference.Where((_, i) => i % 4 == 0).ToArray();
-        AssertFloatPath(op, CpuIsa.Avx512, x512, ref512, bound);
+        // Where AVX-512 is missing this path runs emulated (Vector512 in software), still fast enough for 2^20.
+        AssertFloatPath(op, CpuIsa.Avx512, x, reference, bound);
     }
 
     private void AssertFloatPath(UnaryOp op, CpuIsa isa, float[] x, double[] reference, double bound)
