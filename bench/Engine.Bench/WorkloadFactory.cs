@@ -1,0 +1,12 @@
+namespace Engine.Bench;
+
+/// <summary>Allocates the buffers of a <see cref="CaseSpec"/> and returns its timed call.</summary>
+internal static class WorkloadFactory
+{
+    public static IWorkload Create(CaseSpec spec) => (spec.Kind, spec.DType) switch
+    {
+        (CaseKind.Gemm, "float32") => new GemmWorkload<float>(spec.Gemm!.Value),
+        (CaseKind.Gemm, "float64") => new GemmWorkload<double>(spec.Gemm!.Value),
+        _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
+    };
+}
