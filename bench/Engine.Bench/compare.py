@@ -147,7 +147,9 @@ def torch_call(torch, case):
         b = torch.rand(g["k"], g["n"], dtype=dtype, generator=gen)
         c = torch.empty(g["m"], g["n"], dtype=dtype)
         return lambda: torch.matmul(a, b, out=c)
-    x = torch.rand(case["outer"], case["length"], dtype=dtype, generator=gen) * 2 - 1
+    # Same input ranges as Engine.Bench: [-4, 4) for unary and softmax, [-1, 1) for sum.
+    scale = 1.0 if kind == "sum" else 4.0
+    x = (torch.rand(case["outer"], case["length"], dtype=dtype, generator=gen) * 2 - 1) * scale
     y = torch.empty_like(x)
     if kind == "unary":
         op = torch_unary(torch, case["op"])
