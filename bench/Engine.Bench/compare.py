@@ -17,7 +17,7 @@ import sys
 import time
 
 MIN_BATCH_SECONDS = 0.01
-WARMUP_SECONDS = 0.25
+WARMUP_SECONDS = 0.15
 
 
 def median_ms(call, seconds):
