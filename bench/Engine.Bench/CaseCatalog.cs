@@ -1,0 +1,48 @@
+namespace Engine.Bench;
+
+/// <summary>Every shape the benchmarks measure, shared by the BenchmarkDotNet suites and the quick mode.</summary>
+internal static class CaseCatalog
+{
+    public static readonly int[] SquareSizes = [128, 256, 512, 1024, 2048];
+
+    /// <summary>m×k×n of a 784-512-512-10 MLP at batch 128.</summary>
+    public static readonly GemmShape[] MlpShapes = [new(128, 784, 512), new(128, 512, 512), new(128, 512, 10)];
+
+    /// <summary>A read through swapped strides: compare with the plain 512³ case.</summary>
+    public static readonly GemmShape TransposedShape = new(512, 512, 512, TransposeA: true);
+
+    public static readonly string[] UnaryOps = ["exp", "sigmoid", "tanh", "gelu", "relu"];
+
+    /// <summary>2^20 floats (4 MiB, cache-resident) and 2^24 floats (64 MiB, memory-bound).</summary>
+    public static readonly long[] ElementwiseLengths = [1L << 20, 1L << 24];
+
+    public const long SoftmaxRows = 4096;
+    public const long SoftmaxRowLength = 256;
+    public const long SumLength = 1L << 24;
+
+    public static IEnumerable<GemmShape> GemmShapes =>
+        SquareSizes.Select(s => new GemmShape(s, s, s)).Concat(MlpShapes).Append(TransposedShape);
+
+    public static IReadOnlyList<CaseSpec> All() =>
+    [
+        .. GemmCases("sgemm", "float32"),
+        .. GemmCases("dgemm", "float64"),
+        .. UnaryCases(),
+#if ENGINE_REDUCTION
+        new CaseSpec($"softmax-{SoftmaxRows}x{SoftmaxRowLength}", CaseKind.Softmax, "float32")
+            { Outer = SoftmaxRows, Length = SoftmaxRowLength },
+        new CaseSpec("sum-16M", CaseKind.Sum, "float32") { Length = SumLength },
+#endif
+    ];
+
+    private static IEnumerable<CaseSpec> UnaryCases() =>
+        from op in UnaryOps
+        from length in ElementwiseLengths
+        select new CaseSpec($"{op}-{length >> 20}M", CaseKind.Unary, "float32") { Op = op, Length = length };
+
+    private static IEnumerable<CaseSpec> GemmCases(string prefix, string dtype) =>
+        GemmShapes.Select(shape => new CaseSpec(GemmCaseName(prefix, shape), CaseKind.Gemm, dtype) { Gemm = shape });
+
+    private static string GemmCaseName(string prefix, GemmShape shape) =>
+        shape.M == shape.K && shape.K == shape.N ? $"{prefix}-{shape.M}{(shape.TransposeA ? "-At" : "")}" : $"{prefix}-{shape}";
+}

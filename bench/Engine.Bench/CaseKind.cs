@@ -1,0 +1,10 @@
+namespace Engine.Bench;
+
+/// <summary>The kernel family a benchmark case exercises.</summary>
+public enum CaseKind
+{
+    Gemm,
+    Unary,
+    Softmax,
+    Sum,
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""Reference timings for Engine.Bench's quick mode: NumPy/OpenBLAS and PyTorch CPU on the same cases.
+
+Reads from stdin   {"threads": t, "seconds": s, "cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench
+serialises it: name, kind = gemm|unary|softmax|sum, dtype = float32|float64, gemm {m, k, n, transposeA},
+op, outer, length) and prints to stdout one JSON object:
+    {"threads": t, "info": {...}, "notes": [...], "results": [{"case", "numpyMs", "torchMs"}, ...]}
+Each figure is the median ms per call over batches of >= 10 ms after a warm-up. The caller sets
+OPENBLAS_NUM_THREADS / OMP_NUM_THREADS per process and removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE;
+threadpoolctl is used on top when it is installed. A missing library becomes a note, never an error.
+"""
+import contextlib
+import ctypes
+import io
+import json
+import sys
+import time
+
+MIN_BATCH_SECONDS = 0.01
+WARMUP_SECONDS = 0.15
+
+
+def median_ms(call, seconds):
+    start = time.perf_counter()
+    calls = 0
+    while calls < 2 or time.perf_counter() - start < WARMUP_SECONDS:
+        call()
+        calls += 1
+    per_call = (time.perf_counter() - start) / calls
+    batch = max(1, int(MIN_BATCH_SECONDS / per_call))
+    samples = []
+    start = time.perf_counter()
+    while not samples or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        for _ in range(batch):
+            call()
+        samples.append((time.perf_counter() - t0) / batch)
+    samples.sort()
+    return 1e3 * samples[len(samples) // 2]
+
+
+def loaded_libraries(fragment):
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if fragment in line and "/" in line}
+        return sorted(paths)
+    except OSError:
+        return []
+
+
+def openblas_core(info):
+    """Which OpenBLAS core (kernel set) the loaded BLAS picked, via threadpoolctl or the library itself."""
+    try:
+        import threadpoolctl
+        for pool in threadpoolctl.threadpool_info():
+            if pool.get("internal_api") == "openblas":
+                info["openblasCore"] = pool.get("architecture")
+                info["openblasVersion"] = pool.get("version")
+                return
+    except ImportError:
+        pass
+    for path in loaded_libraries("blas"):
+        try:
+            lib = ctypes.CDLL(path)
+            corename = lib.openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        config = lib.openblas_get_config
+        config.restype = ctypes.c_char_p
+        info["openblasCore"] = corename().decode()
+        info["openblasConfig"] = config().decode()
+        info["openblasThreads"] = lib.openblas_get_num_threads()
+        info["openblasLibrary"] = path
+        return
+
+
+def import_numpy(threads, info, notes):
+    try:
+        import numpy
+    except ImportError as error:
+        notes.append(f"numpy not available ({error}); no numpy figures")
+        return None
+    info["numpy"] = numpy.__version__
+    try:
+        import threadpoolctl
+        info["numpyThreadControl"] = "threadpoolctl"
+        import_numpy.limits = threadpoolctl.threadpool_limits(limits=threads)
+    except ImportError:
+        info["numpyThreadControl"] = "OPENBLAS_NUM_THREADS/OMP_NUM_THREADS"
+    with contextlib.redirect_stdout(io.StringIO()) as shown:
+        try:
+            numpy.show_config()
+        except Exception:  # show_config's format varies by version; it is informative only
+            pass
+    blas = [line.strip() for line in shown.getvalue().splitlines() if "libraries" in line]
+    info["numpyShowConfigBlas"] = blas[0] if blas else "?"
+    openblas_core(info)
+    return numpy
+
+
+def import_torch(threads, info, notes):
+    try:
+        import torch
+    except ImportError as error:
+        notes.append(f"torch not available ({error}); no torch figures")
+        return None
+    torch.set_num_threads(threads)
+    info["torch"] = torch.__version__
+    info["torchThreads"] = torch.get_num_threads()
+    return torch
+
+
+def numpy_call(np, case):
+    if case["kind"] != "gemm":
+        return None
+    g = case["gemm"]
+    rng = np.random.default_rng(1)
+    dtype = np.dtype(case["dtype"])
+    a_shape = (g["k"], g["m"]) if g["transposeA"] else (g["m"], g["k"])
+    a = rng.uniform(-1, 1, a_shape).astype(dtype)
+    a = a.T if g["transposeA"] else a
+    b = rng.uniform(-1, 1, (g["k"], g["n"])).astype(dtype)
+    c = np.empty((g["m"], g["n"]), dtype)
+    return lambda: np.matmul(a, b, out=c)
+
+
+def torch_unary(torch, name):
+    """Out-variants where torch has them, so no call allocates fresh (page-faulting) output memory."""
+    return {
+        "exp": lambda x, y: torch.exp(x, out=y),
+        "sigmoid": lambda x, y: torch.sigmoid(x, out=y),
+        "tanh": lambda x, y: torch.tanh(x, out=y),
+        "gelu": lambda x, y: torch._C._nn.gelu(x, out=y),
+        "relu": lambda x, y: torch.clamp_min(x, 0, out=y),
+    }.get(name)
+
+
+def torch_call(torch, case):
+    dtype = getattr(torch, case["dtype"])
+    gen = torch.Generator().manual_seed(1)
+    kind = case["kind"]
+    if kind == "gemm":
+        g = case["gemm"]
+        a = torch.rand(g["k"], g["m"], dtype=dtype, generator=gen).t() if g["transposeA"] \
+            else torch.rand(g["m"], g["k"], dtype=dtype, generator=gen)
+        b = torch.rand(g["k"], g["n"], dtype=dtype, generator=gen)
+        c = torch.empty(g["m"], g["n"], dtype=dtype)
+        return lambda: torch.matmul(a, b, out=c)
+    # Same input ranges as Engine.Bench: [-4, 4) for unary and softmax, [-1, 1) for sum.
+    scale = 1.0 if kind == "sum" else 4.0
+    x = (torch.rand(case["outer"], case["length"], dtype=dtype, generator=gen) * 2 - 1) * scale
+    y = torch.empty_like(x)
+    if kind == "unary":
+        op = torch_unary(torch, case["op"])
+        return (lambda: op(x, y)) if op else None
+    if kind == "softmax":
+        return lambda: torch._softmax(x, -1, False, out=y)
+    if kind == "sum":
+        return lambda: torch.sum(x)
+    return None
+
+
+def timed(make_call, lib, case, seconds, notes, label):
+    if lib is None:
+        return None
+    try:
+        call = make_call(lib, case)
+        return median_ms(call, seconds) if call else None
+    except Exception as error:  # one failing case must not lose the others
+        notes.append(f"{label} {case['name']}: {type(error).__name__}: {error}")
+        return None
+
+
+def main():
+    request = json.load(sys.stdin)
+    threads = int(request["threads"])
+    seconds = float(request.get("seconds", 0.5))
+    info, notes = {}, []
+    np = import_numpy(threads, info, notes)
+    torch = import_torch(threads, info, notes)
+    results = []
+    for case in request["cases"]:
+        results.append({
+            "case": case["name"],
+            "numpyMs": timed(numpy_call, np, case, seconds, notes, "numpy"),
+            "torchMs": timed(torch_call, torch, case, seconds, notes, "torch"),
+        })
+    json.dump({"threads": threads, "info": info, "notes": notes, "results": results}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
