@@ -28,11 +28,9 @@ internal static class CaseCatalog
         .. GemmCases("sgemm", "float32"),
         .. GemmCases("dgemm", "float64"),
         .. UnaryCases(),
-#if ENGINE_REDUCTION
         new CaseSpec($"softmax-{SoftmaxRows}x{SoftmaxRowLength}", CaseKind.Softmax, "float32")
             { Outer = SoftmaxRows, Length = SoftmaxRowLength },
         new CaseSpec("sum-16M", CaseKind.Sum, "float32") { Length = SumLength },
-#endif
     ];
 
     private static IEnumerable<CaseSpec> UnaryCases() =>

@@ -10,10 +10,8 @@ internal static class WorkloadFactory
         (CaseKind.Gemm, "float32") => new GemmWorkload<float>(spec.Gemm!.Value),
         (CaseKind.Gemm, "float64") => new GemmWorkload<double>(spec.Gemm!.Value),
         (CaseKind.Unary, "float32") => new UnaryWorkload(Enum.Parse<UnaryOp>(spec.Op!, ignoreCase: true), spec.Length),
-#if ENGINE_REDUCTION
         (CaseKind.Softmax, "float32") => new SoftmaxWorkload(spec.Outer, spec.Length),
         (CaseKind.Sum, "float32") => new SumWorkload(spec.Length),
-#endif
         _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
     };
 }

@@ -137,6 +137,7 @@ public sealed partial class Tensor
     /// Indexes with integers (dropping the axis), ranges and stepped slices, e.g. <c>t[0, .., 1..^1]</c>.
     /// Missing trailing indices keep their whole axes. Returns a view.
     /// </summary>
+    [System.Runtime.CompilerServices.IndexerName("At")]
     public Tensor this[params TensorIndex[] indices]
     {
         get

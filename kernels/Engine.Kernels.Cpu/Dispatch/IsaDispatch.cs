@@ -33,6 +33,32 @@ public static class IsaDispatch
     /// <summary>True where 512-bit vectors run in hardware (otherwise the AVX-512 path is emulated).</summary>
     public static bool Avx512Accelerated => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
+    [ThreadStatic] private static CpuIsa? _lastTaken;
+
+    /// <summary>The path the last kernel entered on this thread took (null after <see cref="ResetLastTaken"/>).</summary>
+    public static CpuIsa? LastTaken => _lastTaken;
+
+    /// <summary>Clears <see cref="LastTaken"/> for this thread.</summary>
+    public static void ResetLastTaken() => _lastTaken = null;
+
+    /// <summary>
+    /// Every kernel entry calls this with the path it is about to take: it rejects paths this CPU cannot
+    /// execute and records the path in <see cref="LastTaken"/>, so tests can see which path really ran.
+    /// </summary>
+    /// <param name="isa">The path requested.</param>
+    /// <param name="kernel">The kernel's name, for the error message.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Not a known path.</exception>
+    /// <exception cref="PlatformNotSupportedException">AVX2 on a CPU without AVX2+FMA.</exception>
+    public static CpuIsa Take(CpuIsa isa, string kernel)
+    {
+        if (isa is not (CpuIsa.Scalar or CpuIsa.Avx2 or CpuIsa.Avx512))
+            throw new ArgumentOutOfRangeException(nameof(isa), isa, $"{kernel}: unknown CPU instruction-set path.");
+        if (isa == CpuIsa.Avx2 && !Avx2Supported)
+            throw new PlatformNotSupportedException($"{kernel}: the Avx2 path needs AVX2+FMA, which this CPU (or DOTNET_EnableAVX2=0) lacks.");
+        _lastTaken = isa;
+        return isa;
+    }
+
     /// <summary>Pins the path all kernels take from now on; <c>null</c> goes back to <see cref="Detected"/>.</summary>
     /// <exception cref="PlatformNotSupportedException">AVX2 was asked for on a CPU without AVX2+FMA.</exception>
     public static void Force(CpuIsa? isa)

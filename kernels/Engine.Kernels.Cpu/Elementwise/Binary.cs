@@ -43,7 +43,7 @@ public static unsafe class Binary
         Strides.RequireUnitOrBroadcast(aStride, nameof(aStride));
         Strides.RequireUnitOrBroadcast(bStride, nameof(bStride));
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        isa = ElementTypes.Resolve(isa);
+        isa = IsaDispatch.Take(isa, nameof(Binary));
         if (n < 2 * Grain || KernelThreads.Count == 1)
         {
             ApplyRange(op, a, aStride, b, bStride, y, n, isa);

@@ -37,8 +37,4 @@ internal static class ElementTypes
         if (typeof(T) == typeof(double)) return Unsafe.As<double, T>(ref value);
         throw new NotSupportedException($"No conversion from double to {typeof(T).Name}.");
     }
-
-    /// <summary>The path to take: <paramref name="isa"/>, degraded to scalar where AVX2 is asked for but absent.</summary>
-    public static CpuIsa Resolve(CpuIsa isa) =>
-        isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported ? CpuIsa.Scalar : isa;
 }

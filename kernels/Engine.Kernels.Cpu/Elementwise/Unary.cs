@@ -35,7 +35,7 @@ public static unsafe class Unary
     {
         ElementTypes.RequireFloatingPoint<T>(nameof(Unary));
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        isa = ElementTypes.Resolve(isa);
+        isa = IsaDispatch.Take(isa, nameof(Unary));
         if (n < 2 * Grain || KernelThreads.Count == 1)
         {
             ApplyRange(op, x, y, n, alpha, beta, isa);

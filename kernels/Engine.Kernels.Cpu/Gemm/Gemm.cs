@@ -65,7 +65,7 @@ public static unsafe class Gemm
     {
         GemmArguments.CheckElementType<T>();
         GemmArguments.CheckSizes(m, n, k);
-        GemmArguments.CheckIsa(isa);
+        IsaDispatch.Take(isa, "Gemm");
         RunChecked(m, n, k, alpha, new StridedMatrix<T>(a, aRowStride, aColStride),
             new StridedMatrix<T>(b, bRowStride, bColStride), beta, c, ldc, isa, KernelThreads.Count);
     }
@@ -136,7 +136,7 @@ public static unsafe class Gemm
         GemmArguments.CheckElementType<T>();
         GemmArguments.CheckSizes(m, n, k);
         GemmArguments.CheckBatch(batch, aOffsets.Length, bOffsets.Length, cOffsets.Length);
-        GemmArguments.CheckIsa(isa);
+        IsaDispatch.Take(isa, "Gemm");
         if (batch == 0 || m == 0 || n == 0) return;
 
         var aItems = new StridedMatrix<T>(a, aRowStride, aColStride);

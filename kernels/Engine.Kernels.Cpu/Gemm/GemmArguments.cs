@@ -22,15 +22,6 @@ internal static class GemmArguments
         CheckOffsetCount("cOffsets", cOffsets, batch);
     }
 
-    /// <summary>Rejects unknown paths, and AVX2 where its intrinsics would fault.</summary>
-    public static void CheckIsa(CpuIsa isa)
-    {
-        if (isa is not (CpuIsa.Scalar or CpuIsa.Avx2 or CpuIsa.Avx512))
-            throw new ArgumentOutOfRangeException(nameof(isa), isa, "Unknown CPU instruction-set path.");
-        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported)
-            throw new PlatformNotSupportedException("GEMM on the Avx2 path needs AVX2+FMA, which this CPU lacks.");
-    }
-
     /// <summary>Throws <see cref="NotSupportedException"/> unless T is float or double.</summary>
     public static void CheckElementType<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {

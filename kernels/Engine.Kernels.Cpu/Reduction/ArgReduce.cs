@@ -31,7 +31,7 @@ public static unsafe class ArgReduce
     public static void Apply<T>(ArgReduceOp op, T* x, long outer, long length, long inner, int* y, CpuIsa isa) where T : unmanaged
     {
         ReductionArguments.CheckShape(x, outer, length, inner, y);
-        ReductionArguments.CheckIsa(isa);
+        IsaDispatch.Take(isa, "ArgReduce");
         if (length > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(length), length, "Indices are int: length must fit in an int.");
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, y, isa);

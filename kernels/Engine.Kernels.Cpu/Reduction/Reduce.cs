@@ -32,7 +32,7 @@ public static unsafe class Reduce
     public static void Apply<T>(ReduceOp op, T* x, long outer, long length, long inner, T* y, CpuIsa isa) where T : unmanaged
     {
         ReductionArguments.CheckShape(x, outer, length, inner, y);
-        ReductionArguments.CheckIsa(isa);
+        IsaDispatch.Take(isa, "Reduce");
         if (typeof(T) == typeof(float)) Typed(op, (float*)x, outer, length, inner, (float*)y, isa);
         else if (typeof(T) == typeof(double)) Typed(op, (double*)x, outer, length, inner, (double*)y, isa);
         else if (typeof(T) == typeof(int)) Typed(op, (int*)x, outer, length, inner, (int*)y, isa);

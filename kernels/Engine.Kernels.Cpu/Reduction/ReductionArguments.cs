@@ -16,14 +16,4 @@ internal static class ReductionArguments
         if (outputs > 0 && y == null) throw new ArgumentNullException(nameof(y));
         if (outputs > 0 && length > 0 && x == null) throw new ArgumentNullException(nameof(x));
     }
-
-    /// <summary>Resolves which path to take: the explicit one, checked for executability.</summary>
-    public static CpuIsa CheckIsa(CpuIsa isa)
-    {
-        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported)
-            throw new PlatformNotSupportedException("The AVX2 path was requested on a CPU without AVX2+FMA.");
-        if (isa is not (CpuIsa.Scalar or CpuIsa.Avx2 or CpuIsa.Avx512))
-            throw new ArgumentOutOfRangeException(nameof(isa), isa, "Unknown CPU path.");
-        return isa;
-    }
 }

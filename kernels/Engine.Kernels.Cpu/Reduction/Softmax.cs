@@ -32,7 +32,7 @@ public static unsafe class Softmax
     public static void Apply<T>(T* x, long outer, long length, long inner, T* y, bool log, CpuIsa isa) where T : unmanaged
     {
         ReductionArguments.CheckShape(x, outer, length, inner, y);
-        ReductionArguments.CheckIsa(isa);
+        IsaDispatch.Take(isa, "Softmax");
         if (typeof(T) == typeof(float)) Run((float*)x, outer, length, inner, (float*)y, log, isa);
         else if (typeof(T) == typeof(double)) Run((double*)x, outer, length, inner, (double*)y, log, isa);
         else throw ReductionArguments.NotSupported<T>("Softmax");

@@ -15,14 +15,22 @@ public readonly record struct MemoryStatistics(long InUse, long Cached, long Pea
 /// training loop reuses the same warm pages step after step instead of touching fresh memory.
 /// </summary>
 /// <remarks>
-/// Blocks come back from <see cref="Storage.Dispose"/> or from the storage finalizer; the GC is told
-/// about the native bytes (memory pressure) so that undisposed tensors are collected in time.
+/// Blocks come back from <see cref="Storage.Dispose"/> or from the storage finalizer. The GC cannot see
+/// native bytes, and tensor objects are tiny, so a loop that never disposes would pile up garbage
+/// blocks between collections; instead, whenever the bytes in use grow past a threshold the pool runs
+/// a young-generation collection and the finalizers, and sets the next threshold to twice what is then
+/// still in use (at least <see cref="CollectionBudget"/> more), the way a GC heap grows.
 /// </remarks>
 public static class CpuMemoryPool
 {
     private const long MinBlock = 64;
     private static readonly ConcurrentDictionary<long, ConcurrentBag<nint>> FreeBlocks = new();
     private static long _inUse, _cached, _peak;
+    private static long _collectThreshold = 32L << 20;
+    private static int _collecting;
+
+    /// <summary>Growth of bytes in use that triggers a collection of unreachable tensors (default 32 MiB).</summary>
+    public static long CollectionBudget { get; set; } = 32L << 20;
 
     /// <summary>Most bytes kept cached; beyond this, returned blocks are freed.</summary>
     public static long CacheLimit { get; set; } = 2L << 30;
@@ -43,6 +51,7 @@ public static class CpuMemoryPool
     internal static unsafe nint Rent(long bytes, out long blockSize)
     {
         blockSize = SizeClass(bytes);
+        if (Interlocked.Read(ref _inUse) + blockSize > Interlocked.Read(ref _collectThreshold)) CollectGarbageBlocks();
         nint block;
         if (FreeBlocks.TryGetValue(blockSize, out var bag) && bag.TryTake(out block))
             Interlocked.Add(ref _cached, -blockSize);
@@ -50,7 +59,6 @@ public static class CpuMemoryPool
         {
             block = (nint)NativeMemory.AlignedAlloc((nuint)blockSize, 64);
             if (block == 0) throw new OutOfMemoryException($"CPU memory pool: cannot allocate {bytes} bytes.");
-            GC.AddMemoryPressure(blockSize);
         }
         long inUse = Interlocked.Add(ref _inUse, blockSize);
         long peak;
@@ -74,7 +82,31 @@ public static class CpuMemoryPool
     private static unsafe void Free(nint block, long blockSize)
     {
         NativeMemory.AlignedFree((void*)block);
-        GC.RemoveMemoryPressure(blockSize);
+    }
+
+    /// <summary>Collects unreachable tensors so their finalizers hand blocks back, then raises the threshold.</summary>
+    private static void CollectGarbageBlocks()
+    {
+        if (Interlocked.Exchange(ref _collecting, 1) == 1) return; // another thread is already collecting
+        try
+        {
+            long before = Interlocked.Read(ref _inUse);
+            GC.Collect(1, GCCollectionMode.Forced, blocking: true);
+            GC.WaitForPendingFinalizers();
+            long live = Interlocked.Read(ref _inUse);
+            if (live > before / 2)
+            {
+                // Little came back from the young generations: the garbage has been promoted, so look everywhere.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                live = Interlocked.Read(ref _inUse);
+            }
+            Interlocked.Exchange(ref _collectThreshold, live + Math.Max(CollectionBudget, live));
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _collecting, 0);
+        }
     }
 
     /// <summary>Rounds up to one of four classes per power of two (waste ≤ 25%).</summary>
