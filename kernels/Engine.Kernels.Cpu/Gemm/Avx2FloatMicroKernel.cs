@@ -20,6 +20,7 @@ internal readonly unsafe struct Avx2FloatMicroKernel : IGemmMicroKernel<float>
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc);
         for (int p = 0; p < kc; p++, a += 6, b += 16)
         {
             Vector256<float> b0 = Avx.LoadAlignedVector256(b);
@@ -62,6 +63,17 @@ internal readonly unsafe struct Avx2FloatMicroKernel : IGemmMicroKernel<float>
             UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
             UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
             UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
+        }
+    }
+
+    /// <summary>Starts fetching the C tile now so its cache misses overlap the k loop, not the final update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, long ldc)
+    {
+        for (int i = 0; i < 6; i++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + 15);
         }
     }
 

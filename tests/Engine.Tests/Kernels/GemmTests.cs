@@ -305,13 +305,16 @@ public class GemmThreadCountCollection
 [Collection(GemmThreadCountCollection.Name)]
 public class GemmThreadingTests
 {
-    /// <summary>One thread and several threads give identical C, whichever dimension gets split.</summary>
+    /// <summary>
+    /// One thread and several threads give identical C, whichever dimension gets split (each shape is big
+    /// enough, over 3·2^20 multiply-adds, for the driver to use up to three threads).
+    /// </summary>
     [Theory]
     [InlineData(CpuIsa.Avx2, 300, 257, 190)]
-    [InlineData(CpuIsa.Avx2, 128, 10, 512)]
-    [InlineData(CpuIsa.Avx2, 7, 500, 33)]
-    [InlineData(CpuIsa.Scalar, 97, 131, 64)]
-    [InlineData(CpuIsa.Avx512, 61, 150, 40)]
+    [InlineData(CpuIsa.Avx2, 400, 12, 700)]
+    [InlineData(CpuIsa.Avx2, 7, 1500, 300)]
+    [InlineData(CpuIsa.Scalar, 97, 131, 250)]
+    [InlineData(CpuIsa.Avx512, 61, 150, 350)]
     public unsafe void ThreadedEqualsSingleThreaded(CpuIsa isa, int m, int n, int k)
     {
         if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
