@@ -39,7 +39,11 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
     private static void PackASliver(int rows, int kc, StridedMatrix<T> a, T* dst, int mr)
     {
         // Walk the source along its shorter stride so reads stay within cache lines.
-        if (Math.Abs(a.ColStride) <= Math.Abs(a.RowStride))
+        if (a.ColStride == 1)
+        {
+            for (int i = 0; i < rows; i++) ScatterContiguous(a.At(i, 0), kc, dst + i, mr);
+        }
+        else if (Math.Abs(a.ColStride) <= Math.Abs(a.RowStride))
         {
             for (int i = 0; i < rows; i++)
             {
@@ -47,6 +51,10 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
                 long cs = a.ColStride;
                 for (int p = 0; p < kc; p++) dst[p * mr + i] = src[p * cs];
             }
+        }
+        else if (a.RowStride == 1)
+        {
+            CopyRuns(a.Data, a.ColStride, kc, rows, dst, mr);
         }
         else
         {
@@ -62,8 +70,8 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
 
     private static void PackBSliver(int kc, int cols, StridedMatrix<T> b, T* dst, int nr)
     {
-        if (b.ColStride == 1 && cols == nr && nr % Vector256<T>.Count == 0)
-            CopyContiguousRows(kc, b, dst, nr);
+        if (b.ColStride == 1)
+            CopyRuns(b.Data, b.RowStride, kc, cols, dst, nr);
         else if (Math.Abs(b.ColStride) <= Math.Abs(b.RowStride))
         {
             for (int p = 0; p < kc; p++)
@@ -72,6 +80,10 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
                 long cs = b.ColStride;
                 for (int j = 0; j < cols; j++) dst[p * nr + j] = src[j * cs];
             }
+        }
+        else if (b.RowStride == 1)
+        {
+            for (int j = 0; j < cols; j++) ScatterContiguous(b.At(0, j), kc, dst + j, nr);
         }
         else
         {
@@ -85,17 +97,51 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
         if (cols < nr) ZeroPad(dst, kc, nr, cols);
     }
 
-    /// <summary>The common row-major B case: each packed row is nr contiguous source elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyContiguousRows(int kc, StridedMatrix<T> b, T* dst, int nr)
+    /// <summary>
+    /// Copies <paramref name="runs"/> runs of <paramref name="width"/> contiguous elements, src runs
+    /// <paramref name="srcStride"/> apart, dst runs <paramref name="dstStride"/> apart: a row-major B panel
+    /// or a column-major A block, where packing is a plain vector copy.
+    /// </summary>
+    private static void CopyRuns(T* src, long srcStride, int runs, int width, T* dst, int dstStride)
     {
-        T* src = b.Data;
-        long rs = b.RowStride;
-        for (int p = 0; p < kc; p++, src += rs, dst += nr)
+        if (width == 2 * Vector256<T>.Count)
         {
-            for (int j = 0; j < nr; j += Vector256<T>.Count)
-                Vector256.Store(Vector256.Load(src + j), dst + j);
+            // Full B sliver of the AVX2 kernels: two straight vector copies per row.
+            for (int r = 0; r < runs; r++, src += srcStride, dst += dstStride)
+            {
+                Vector256.Store(Vector256.Load(src), dst);
+                Vector256.Store(Vector256.Load(src + Vector256<T>.Count), dst + Vector256<T>.Count);
+            }
+            return;
         }
+        for (int r = 0; r < runs; r++, src += srcStride, dst += dstStride)
+        {
+            int i = 0;
+            for (; i + Vector256<T>.Count <= width; i += Vector256<T>.Count)
+                Vector256.Store(Vector256.Load(src + i), dst + i);
+            for (; i + Vector128<T>.Count <= width; i += Vector128<T>.Count)
+                Vector128.Store(Vector128.Load(src + i), dst + i);
+            for (; i < width; i++) dst[i] = src[i];
+        }
+    }
+
+    /// <summary>
+    /// dst[q*dstStride] = src[q] for q &lt; count: one row of A (or column of B) whose elements are contiguous
+    /// in the source, interleaved into a sliver. Unrolled and pointer-stepped because this is the packing
+    /// hot spot for the usual layouts; the cost per element must stay far below its reuse in the kernel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ScatterContiguous(T* src, int count, T* dst, int dstStride)
+    {
+        int q = 0;
+        for (; q + 4 <= count; q += 4, dst += 4 * dstStride)
+        {
+            dst[0] = src[q];
+            dst[dstStride] = src[q + 1];
+            dst[2 * dstStride] = src[q + 2];
+            dst[3 * dstStride] = src[q + 3];
+        }
+        for (; q < count; q++, dst += dstStride) *dst = src[q];
     }
 
     /// <summary>Zeroes entries [valid, width) of each of the kc packed rows of the given width.</summary>
