@@ -39,6 +39,11 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
     private static void PackASliver(int rows, int kc, StridedMatrix<T> a, T* dst, int mr)
     {
         // Walk the source along its shorter stride so reads stay within cache lines.
+        if (typeof(T) == typeof(float) && a.ColStride == 1 && rows == 6 && mr == 6 && Avx2FloatPacking.IsSupported)
+        {
+            Avx2FloatPacking.PackARowMajor6((float*)a.Data, a.RowStride, kc, (float*)dst);
+            return;
+        }
         if (a.ColStride == 1)
         {
             for (int i = 0; i < rows; i++) ScatterContiguous(a.At(i, 0), kc, dst + i, mr);
@@ -80,6 +85,11 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
                 long cs = b.ColStride;
                 for (int j = 0; j < cols; j++) dst[p * nr + j] = src[j * cs];
             }
+        }
+        else if (typeof(T) == typeof(float) && b.RowStride == 1 && cols == 16 && nr == 16 && Avx2FloatPacking.IsSupported)
+        {
+            Avx2FloatPacking.PackBColumnMajor16((float*)b.Data, b.ColStride, kc, (float*)dst);
+            return;
         }
         else if (b.RowStride == 1)
         {
