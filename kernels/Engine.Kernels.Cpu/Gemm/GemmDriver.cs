@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -8,6 +9,7 @@ namespace Engine.Kernels.Cpu;
 /// Multi-threading splits C into disjoint row or column ranges, each run by this serial nest with its own
 /// packed buffers, so threads never synchronise and every element is computed in the same order.
 /// </summary>
+[SkipLocalsInit] // the edge tile is fully written by the kernel before it is read; zeroing it is wasted work
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TKernel : struct, IGemmMicroKernel<T>

@@ -44,6 +44,11 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
             Avx2FloatPacking.PackARowMajor6((float*)a.Data, a.RowStride, kc, (float*)dst);
             return;
         }
+        if (typeof(T) == typeof(double) && a.ColStride == 1 && rows == 6 && mr == 6 && Avx2DoublePacking.IsSupported)
+        {
+            Avx2DoublePacking.PackARowMajor6((double*)a.Data, a.RowStride, kc, (double*)dst);
+            return;
+        }
         if (a.ColStride == 1)
         {
             for (int i = 0; i < rows; i++) ScatterContiguous(a.At(i, 0), kc, dst + i, mr);
@@ -89,6 +94,11 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
         else if (typeof(T) == typeof(float) && b.RowStride == 1 && cols == 16 && nr == 16 && Avx2FloatPacking.IsSupported)
         {
             Avx2FloatPacking.PackBColumnMajor16((float*)b.Data, b.ColStride, kc, (float*)dst);
+            return;
+        }
+        else if (typeof(T) == typeof(double) && b.RowStride == 1 && cols == 8 && nr == 8 && Avx2DoublePacking.IsSupported)
+        {
+            Avx2DoublePacking.PackBColumnMajor8((double*)b.Data, b.ColStride, kc, (double*)dst);
             return;
         }
         else if (b.RowStride == 1)
