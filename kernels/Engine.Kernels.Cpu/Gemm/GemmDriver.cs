@@ -75,12 +75,13 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* c, long ldc)
     {
         GemmBlocking blocking = TKernel.Blocking;
-        var scratch = PackScratch.Current;
-        T* packedA = scratch.PackedA<T>((long)blocking.Mc * blocking.Kc);
-        T* packedB = scratch.PackedB<T>((long)blocking.Kc * blocking.Nc);
-
         int kcStep = BalancedStep(k, blocking.Kc, 1);
         int mcStep = BalancedStep(m, blocking.Mc, TKernel.Mr);
+        // Ask only for what this problem packs, so small GEMMs on many threads don't each hold a full panel.
+        int ncPadded = RoundUp(Math.Min(n, blocking.Nc), TKernel.Nr);
+        var scratch = PackScratch.Current;
+        T* packedA = scratch.PackedA<T>((long)mcStep * kcStep);
+        T* packedB = scratch.PackedB<T>((long)kcStep * ncPadded);
         for (int jc = 0; jc < n; jc += blocking.Nc)
         {
             int nc = Math.Min(blocking.Nc, n - jc);
@@ -109,8 +110,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         int blocks = (length + max - 1) / max;
         int step = (length + blocks - 1) / blocks;
-        return Math.Min(max, (step + multiple - 1) / multiple * multiple);
+        return Math.Min(max, RoundUp(step, multiple));
     }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Runs the micro-kernel over every tile of one packed A block × packed B panel.</summary>
     private static void MacroKernel(int mc, int nc, int kc, T* packedA, T* packedB, T alpha, T beta,
