@@ -27,7 +27,9 @@ internal static unsafe class GemmDriver<T, TKernel>
             RunSerial(m, n, k, alpha, a, b, beta, c, ldc);
             return;
         }
-        // Split the dimension with more micro-tiles; chunk edges fall on tile boundaries.
+        // Each thread packs all of the operand along the dimension it does not split, so split the one with
+        // more micro-tiles: the duplicated packing is then the smaller one and the chunks balance best.
+        // Chunk edges fall on tile boundaries.
         long rowTiles = (m + TKernel.Mr - 1) / TKernel.Mr;
         long colTiles = (n + TKernel.Nr - 1) / TKernel.Nr;
         if (colTiles >= rowTiles)
