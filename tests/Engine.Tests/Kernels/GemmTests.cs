@@ -211,6 +211,29 @@ public class GemmTests
         }
     }
 
+    /// <summary>Negative strides (views that walk rows or columns backwards) are just strides.</summary>
+    [Theory]
+    [InlineData(CpuIsa.Scalar)]
+    [InlineData(CpuIsa.Avx2)]
+    [InlineData(CpuIsa.Avx512)]
+    public unsafe void NegativeStridesMatchReference(CpuIsa isa)
+    {
+        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
+        const int m = 23, n = 37, k = 41;
+        var random = new Random(11);
+        float[] a = GemmCheck.Convert<float>(StridedOperand.Random(m, k, OperandLayout.RowMajor, random).Data);
+        float[] b = GemmCheck.Convert<float>(StridedOperand.Random(n, k, OperandLayout.RowMajor, random).Data);
+        var c = new float[m * n];
+        var expected = new double[m * n];
+        // A with its rows reversed; B = (stored n×k matrix)ᵀ with its columns reversed.
+        fixed (float* pa = a, pb = b, pc = c)
+            Gemm.Run(m, n, k, 1f, pa + (m - 1) * k, -k, 1, pb + (n - 1) * k, 1, -k, 0f, pc, n, isa);
+        fixed (double* pa = GemmCheck.ToDouble(a), pb = GemmCheck.ToDouble(b), pc = expected)
+            GemmReference.Run(m, n, k, 1.0, pa + (m - 1) * k, -k, 1, pb + (n - 1) * k, 1, -k, 0.0, pc, n);
+        GemmCheck.AssertClose(expected, GemmCheck.ToDouble(c), m, n, n, GemmCheck.Tolerance<float>(k, 1, 1, 1, 0, 0),
+            $"negative strides {isa}");
+    }
+
     /// <summary>k = 0 leaves C = beta·C, and beta = 0 clears NaN without reading it.</summary>
     [Theory]
     [InlineData(CpuIsa.Scalar)]
