@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Engine.Kernels.Cpu;
 
@@ -8,12 +9,13 @@ namespace Engine.Kernels.Cpu;
 /// Multi-threading splits C into disjoint row or column ranges, each run by this serial nest with its own
 /// packed buffers, so threads never synchronise and every element is computed in the same order.
 /// </summary>
+[SkipLocalsInit] // the edge tile is fully written by the kernel before it is read; zeroing it is wasted work
 internal static unsafe class GemmDriver<T, TKernel>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TKernel : struct, IGemmMicroKernel<T>
 {
     /// <summary>Below this many multiply-adds per thread, handing work to another thread costs more than it saves.</summary>
-    private const long MinWorkPerThread = 48L * 48 * 48;
+    private const long MinWorkPerThread = 1L << 20;
 
     /// <summary>Computes C = alpha·A·B + beta·C for m, n, k &gt; 0, using up to <paramref name="threads"/> threads.</summary>
     public static void Run(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b, T beta,
@@ -25,7 +27,9 @@ internal static unsafe class GemmDriver<T, TKernel>
             RunSerial(m, n, k, alpha, a, b, beta, c, ldc);
             return;
         }
-        // Split the dimension with more micro-tiles; chunk edges fall on tile boundaries.
+        // Each thread packs all of the operand along the dimension it does not split, so split the one with
+        // more micro-tiles: the duplicated packing is then the smaller one and the chunks balance best.
+        // Chunk edges fall on tile boundaries.
         long rowTiles = (m + TKernel.Mr - 1) / TKernel.Mr;
         long colTiles = (n + TKernel.Nr - 1) / TKernel.Nr;
         if (colTiles >= rowTiles)
@@ -73,28 +77,45 @@ internal static unsafe class GemmDriver<T, TKernel>
         T* c, long ldc)
     {
         GemmBlocking blocking = TKernel.Blocking;
+        int kcStep = BalancedStep(k, blocking.Kc, 1);
+        int mcStep = BalancedStep(m, blocking.Mc, TKernel.Mr);
+        // Ask only for what this problem packs, so small GEMMs on many threads don't each hold a full panel.
+        int ncPadded = RoundUp(Math.Min(n, blocking.Nc), TKernel.Nr);
         var scratch = PackScratch.Current;
-        T* packedA = scratch.PackedA<T>((long)blocking.Mc * blocking.Kc);
-        T* packedB = scratch.PackedB<T>((long)blocking.Kc * blocking.Nc);
-
+        T* packedA = scratch.PackedA<T>((long)mcStep * kcStep);
+        T* packedB = scratch.PackedB<T>((long)kcStep * ncPadded);
         for (int jc = 0; jc < n; jc += blocking.Nc)
         {
             int nc = Math.Min(blocking.Nc, n - jc);
-            for (int pc = 0; pc < k; pc += blocking.Kc)
+            for (int pc = 0; pc < k; pc += kcStep)
             {
-                int kc = Math.Min(blocking.Kc, k - pc);
+                int kc = Math.Min(kcStep, k - pc);
                 GemmPacking<T>.PackB(kc, nc, b.From(pc, jc), packedB, TKernel.Nr);
                 // Only the first pass over k scales the old C; later passes accumulate onto it.
                 T passBeta = pc == 0 ? beta : T.One;
-                for (int ic = 0; ic < m; ic += blocking.Mc)
+                for (int ic = 0; ic < m; ic += mcStep)
                 {
-                    int mc = Math.Min(blocking.Mc, m - ic);
+                    int mc = Math.Min(mcStep, m - ic);
                     GemmPacking<T>.PackA(mc, kc, a.From(ic, pc), packedA, TKernel.Mr);
                     MacroKernel(mc, nc, kc, packedA, packedB, alpha, passBeta, c + ic * ldc + jc, ldc);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The block size (a multiple of <paramref name="multiple"/>, at most <paramref name="max"/>) that covers
+    /// <paramref name="length"/> in the fewest, most equal blocks: k = 784 with Kc = 256 becomes 4×196 rather
+    /// than 3×256 + 16, whose thin last pass would pay the per-tile C update for little work.
+    /// </summary>
+    private static int BalancedStep(int length, int max, int multiple)
+    {
+        int blocks = (length + max - 1) / max;
+        int step = (length + blocks - 1) / blocks;
+        return Math.Min(max, RoundUp(step, multiple));
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>Runs the micro-kernel over every tile of one packed A block × packed B panel.</summary>
     private static void MacroKernel(int mc, int nc, int kc, T* packedA, T* packedB, T alpha, T beta,
