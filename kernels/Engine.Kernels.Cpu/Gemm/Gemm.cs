@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Engine.Kernels.Cpu;
 
@@ -182,21 +182,11 @@ public static unsafe class Gemm
         }
         switch (isa)
         {
-            case CpuIsa.Avx2 when typeof(T) == typeof(float):
-                GemmDriver<float, Avx2FloatMicroKernel>.Run(m, n, k, As<T, float>(alpha), a.As<float>(),
-                    b.As<float>(), As<T, float>(beta), (float*)c, ldc, threads);
-                break;
             case CpuIsa.Avx2:
-                GemmDriver<double, Avx2DoubleMicroKernel>.Run(m, n, k, As<T, double>(alpha), a.As<double>(),
-                    b.As<double>(), As<T, double>(beta), (double*)c, ldc, threads);
-                break;
-            case CpuIsa.Avx512 when typeof(T) == typeof(float):
-                GemmDriver<float, Vector512FloatMicroKernel>.Run(m, n, k, As<T, float>(alpha), a.As<float>(),
-                    b.As<float>(), As<T, float>(beta), (float*)c, ldc, threads);
+                GemmDriver<T, VectorMicroKernel<T, Vector256<T>, Simd256<T>>>.Run(m, n, k, alpha, a, b, beta, c, ldc, threads);
                 break;
             case CpuIsa.Avx512:
-                GemmDriver<double, Vector512DoubleMicroKernel>.Run(m, n, k, As<T, double>(alpha), a.As<double>(),
-                    b.As<double>(), As<T, double>(beta), (double*)c, ldc, threads);
+                GemmDriver<T, VectorMicroKernel<T, Vector512<T>, Simd512<T>>>.Run(m, n, k, alpha, a, b, beta, c, ldc, threads);
                 break;
             default:
                 GemmDriver<T, ScalarMicroKernel<T>>.Run(m, n, k, alpha, a, b, beta, c, ldc, threads);
@@ -214,8 +204,4 @@ public static unsafe class Gemm
             for (int j = 0; j < n; j++) row[j] = betaIsZero ? T.Zero : beta * row[j];
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TTo As<TFrom, TTo>(TFrom value) where TFrom : unmanaged where TTo : unmanaged =>
-        Unsafe.BitCast<TFrom, TTo>(value);
 }

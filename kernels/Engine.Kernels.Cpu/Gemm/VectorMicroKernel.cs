@@ -1,0 +1,146 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// The vector micro-kernel, written once for every element type and vector width: a 6×(2 vectors) tile, so
+/// 6×16 float / 6×8 double on AVX2 (<see cref="Simd256{T}"/>) and 6×32 / 6×16 on AVX-512
+/// (<see cref="Simd512{T}"/>, which .NET runs in software where the hardware lacks it — slow, but testable).
+/// 12 vector accumulators, and per k step two loads of B and six broadcasts of A feeding 12 FMAs: that keeps
+/// both FMA pipes of a Zen 3 / Skylake core busy and uses 15 of the 16 ymm registers, with no spills.
+/// </summary>
+/// <remarks>
+/// The JIT specialises this per <typeparamref name="TSimd"/> struct, so every <typeparamref name="TSimd"/> call
+/// and <see cref="Step"/> inline: the k loop compiles to the same broadcast + FMA sequence as the hand-written
+/// AVX2 kernels it replaced (measured within noise, float and double, in the same run).
+/// </remarks>
+internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKernel<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TV : struct
+    where TSimd : struct, ISimd<TV, T>
+{
+    private const int Rows = 6;
+
+    /// <summary>Bytes of one vector: 32 on AVX2, 64 on AVX-512.</summary>
+    private static int VectorBytes => TSimd.Count * sizeof(T);
+
+    public static int Mr => Rows;
+    public static int Nr => 2 * TSimd.Count;
+
+    /// <summary>
+    /// 256-bit: Kc = 256, so the Kc·Nr sliver of B is 16 KiB of L1; 512-bit: Kc = 192, a 24 KiB sliver in a
+    /// 48 KiB L1. Mc·Kc = 144 KiB block of A in L2 for both; the Kc·Nc panel of B in L3.
+    /// (Float: 144/256/4080 and 192/192/4096; double: 72/256/2040 and 96/192/2048.)
+    /// </summary>
+    public static GemmBlocking Blocking
+    {
+        get
+        {
+            int kc = VectorBytes == 32 ? 256 : 192;
+            int ncBytes = VectorBytes == 32 ? 4080 * 4 : 4096 * 4;
+            return new(Mc: 144 * 1024 / (kc * sizeof(T)), Kc: kc, Nc: ncBytes / sizeof(T));
+        }
+    }
+
+    public static void Multiply(int kc, T* a, T* b, T* c, long ldc, T alpha, T beta)
+    {
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc);
+        int nr = Nr;
+        // One set of B and A temporaries shared by every step, as in a hand-unrolled loop (with separate temps
+        // per inlined step the JIT spilled a B vector in the single-step loop).
+        TV b0 = default, b1 = default, ai = default;
+        int p = 0;
+        // Unrolled by four so loop overhead stays well under the FMA pipes' throughput. Constant step offsets
+        // (not a + Rows, b + nr) fold into the load addresses: no extra lea per step.
+        for (; p + 4 <= kc; p += 4, a += 4 * Rows, b += 4 * nr)
+        {
+            Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a, b, 1, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a, b, 2, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a, b, 3, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
+        for (; p < kc; p++, a += Rows, b += nr)
+            Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+
+        TV alphaV = TSimd.Splat(alpha);
+        if (beta == T.Zero)
+        {
+            StoreRow(c, c00, c01, alphaV);
+            StoreRow(c + ldc, c10, c11, alphaV);
+            StoreRow(c + 2 * ldc, c20, c21, alphaV);
+            StoreRow(c + 3 * ldc, c30, c31, alphaV);
+            StoreRow(c + 4 * ldc, c40, c41, alphaV);
+            StoreRow(c + 5 * ldc, c50, c51, alphaV);
+        }
+        else
+        {
+            TV betaV = TSimd.Splat(beta);
+            UpdateRow(c, c00, c01, alphaV, betaV);
+            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
+            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
+            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
+            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
+            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
+        }
+    }
+
+    /// <summary>k step <paramref name="s"/> from a and b: row i of the tile += a[s·6 + i] · b[s·Nr ..), as two vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(T* a, T* b, int s, ref TV b0, ref TV b1, ref TV ai, ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21,
+        ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51)
+    {
+        // Addresses written out in full: reassigning a or b here would cost an lea per step.
+        b0 = TSimd.Load(b + s * Nr);
+        b1 = TSimd.Load(b + s * Nr + TSimd.Count);
+        ai = TSimd.Splat(a[s * Rows]);
+        c00 = TSimd.Fma(ai, b0, c00);
+        c01 = TSimd.Fma(ai, b1, c01);
+        ai = TSimd.Splat(a[s * Rows + 1]);
+        c10 = TSimd.Fma(ai, b0, c10);
+        c11 = TSimd.Fma(ai, b1, c11);
+        ai = TSimd.Splat(a[s * Rows + 2]);
+        c20 = TSimd.Fma(ai, b0, c20);
+        c21 = TSimd.Fma(ai, b1, c21);
+        ai = TSimd.Splat(a[s * Rows + 3]);
+        c30 = TSimd.Fma(ai, b0, c30);
+        c31 = TSimd.Fma(ai, b1, c31);
+        ai = TSimd.Splat(a[s * Rows + 4]);
+        c40 = TSimd.Fma(ai, b0, c40);
+        c41 = TSimd.Fma(ai, b1, c41);
+        ai = TSimd.Splat(a[s * Rows + 5]);
+        c50 = TSimd.Fma(ai, b0, c50);
+        c51 = TSimd.Fma(ai, b1, c51);
+    }
+
+    /// <summary>Starts fetching the C tile now so its cache misses overlap the k loop, not the final update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(T* c, long ldc)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < Rows; i++, c += ldc)
+        {
+            Sse.Prefetch0(c);
+            Sse.Prefetch0(c + Nr - 1);
+        }
+    }
+
+    /// <summary>C row = alpha·acc (beta = 0: C is not read).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(T* c, TV lo, TV hi, TV alpha)
+    {
+        TSimd.Store(c, TSimd.Mul(lo, alpha));
+        TSimd.Store(c + TSimd.Count, TSimd.Mul(hi, alpha));
+    }
+
+    /// <summary>C row = FusedMultiplyAdd(acc, alpha, beta·C), the rounding the edge-tile merge reproduces.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UpdateRow(T* c, TV lo, TV hi, TV alpha, TV beta)
+    {
+        TSimd.Store(c, TSimd.Fma(lo, alpha, TSimd.Mul(beta, TSimd.Load(c))));
+        TSimd.Store(c + TSimd.Count, TSimd.Fma(hi, alpha, TSimd.Mul(beta, TSimd.Load(c + TSimd.Count))));
+    }
+}
