@@ -32,10 +32,7 @@ internal static unsafe class GemmDriver<T, TKernel>
         // Chunk edges fall on tile boundaries.
         long rowTiles = (m + TKernel.Mr - 1) / TKernel.Mr;
         long colTiles = (n + TKernel.Nr - 1) / TKernel.Nr;
-        if (colTiles >= rowTiles)
-            RunColumnChunks(m, n, k, alpha, a, b, beta, c, ldc, threads, colTiles);
-        else
-            RunRowChunks(m, n, k, alpha, a, b, beta, c, ldc, threads, rowTiles);
+        RunChunks(m, n, k, alpha, a, b, beta, c, ldc, threads, splitRows: rowTiles > colTiles);
     }
 
     private static int ThreadsWorthUsing(int m, int n, int k, int threads)
@@ -46,29 +43,24 @@ internal static unsafe class GemmDriver<T, TKernel>
         return (int)Math.Min(threads, Math.Min(byWork, byTiles));
     }
 
-    private static void RunColumnChunks(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
-        T beta, T* c, long ldc, int threads, long colTiles)
+    /// <summary>Splits C into at most <paramref name="threads"/> whole-tile row or column ranges, one serial nest each.</summary>
+    private static void RunChunks(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
+        T beta, T* c, long ldc, int threads, bool splitRows)
     {
-        int chunks = (int)Math.Min(threads, colTiles);
-        int width = (int)((colTiles + chunks - 1) / chunks) * TKernel.Nr;
+        int length = splitRows ? m : n;
+        int tile = splitRows ? TKernel.Mr : TKernel.Nr;
+        long tiles = (length + tile - 1) / tile;
+        int chunks = (int)Math.Min(threads, tiles);
+        int size = (int)((tiles + chunks - 1) / chunks) * tile;
         KernelThreads.For(chunks, chunk =>
         {
-            int j0 = chunk * width;
-            int cols = Math.Min(width, n - j0);
-            if (cols > 0) RunSerial(m, cols, k, alpha, a, b.From(0, j0), beta, c + j0, ldc);
-        });
-    }
-
-    private static void RunRowChunks(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
-        T beta, T* c, long ldc, int threads, long rowTiles)
-    {
-        int chunks = (int)Math.Min(threads, rowTiles);
-        int height = (int)((rowTiles + chunks - 1) / chunks) * TKernel.Mr;
-        KernelThreads.For(chunks, chunk =>
-        {
-            int i0 = chunk * height;
-            int rows = Math.Min(height, m - i0);
-            if (rows > 0) RunSerial(rows, n, k, alpha, a.From(i0, 0), b, beta, c + i0 * ldc, ldc);
+            int start = chunk * size;
+            int extent = Math.Min(size, length - start);
+            if (extent <= 0) return;
+            if (splitRows)
+                RunSerial(extent, n, k, alpha, a.From(start, 0), b, beta, c + start * ldc, ldc);
+            else
+                RunSerial(m, extent, k, alpha, a, b.From(0, start), beta, c + start, ldc);
         });
     }
 

@@ -14,70 +14,51 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
     /// Packs the mc×kc block of <paramref name="a"/> as ceil(mc/mr) slivers, each kc columns of mr rows
     /// (element (i, p) of a sliver at p*mr + i).
     /// </summary>
-    public static void PackA(int mc, int kc, StridedMatrix<T> a, T* packed, int mr)
-    {
-        for (int ir = 0; ir < mc; ir += mr)
-        {
-            int rows = Math.Min(mr, mc - ir);
-            PackASliver(rows, kc, a.From(ir, 0), packed + (long)ir * kc, mr);
-        }
-    }
+    public static void PackA(int mc, int kc, StridedMatrix<T> a, T* packed, int mr) =>
+        PackSlivers(mc, kc, a, packed, mr);
 
     /// <summary>
     /// Packs the kc×nc panel of <paramref name="b"/> as ceil(nc/nr) slivers, each kc rows of nr columns
-    /// (element (p, j) of a sliver at p*nr + j).
+    /// (element (p, j) of a sliver at p*nr + j). Element (p, j) of B is element (j, p) of its transpose, so
+    /// this is the A packing of Bᵀ: one code path for both operands, whatever their layouts.
     /// </summary>
-    public static void PackB(int kc, int nc, StridedMatrix<T> b, T* packed, int nr)
+    public static void PackB(int kc, int nc, StridedMatrix<T> b, T* packed, int nr) =>
+        PackSlivers(nc, kc, b.Transpose(), packed, nr);
+
+    /// <summary>
+    /// Packs rows [0, count) × columns [0, kc) of <paramref name="src"/> as ceil(count/width) slivers of
+    /// <paramref name="width"/> rows, each k-major: element (i, p) of a sliver at p*width + i.
+    /// </summary>
+    private static void PackSlivers(int count, int kc, StridedMatrix<T> src, T* packed, int width)
     {
-        for (int jr = 0; jr < nc; jr += nr)
+        for (int r = 0; r < count; r += width)
         {
-            int cols = Math.Min(nr, nc - jr);
-            PackBSliver(kc, cols, b.From(0, jr), packed + (long)jr * kc, nr);
+            int rows = Math.Min(width, count - r);
+            PackSliver(rows, kc, src.From(r, 0), packed + (long)r * kc, width);
         }
     }
 
-    private static void PackASliver(int rows, int kc, StridedMatrix<T> a, T* dst, int mr)
+    private static void PackSliver(int rows, int kc, StridedMatrix<T> src, T* dst, int width)
     {
-        if (rows == mr && TryPackARowMajorWithAvx2(kc, a, dst, mr)) return;
-        if (a.ColStride == 1)
+        if (src.ColStride == 1)
         {
-            // Row-major: each row is contiguous along k and lands every mr elements.
-            for (int i = 0; i < rows; i++) ScatterContiguous(a.At(i, 0), kc, dst + i, mr);
+            // Rows contiguous along k (row-major A, column-major B), each landing every width elements:
+            // a transpose, done in registers for the full slivers of the AVX2 kernels.
+            int done = rows == width && Avx2Packing<T>.IsSupported
+                ? Avx2Packing<T>.PackRows(src.Data, src.RowStride, width, kc, dst)
+                : 0;
+            for (int i = 0; i < rows; i++) ScatterContiguous(src.At(i, done), kc - done, dst + (long)done * width + i, width);
         }
-        else if (a.RowStride == 1)
+        else if (src.RowStride == 1)
         {
-            // Column-major (A transposed): each k step is a contiguous run of rows.
-            CopyRuns(a.Data, a.ColStride, kc, rows, dst, mr);
+            // Each k step is a contiguous run of rows (column-major A, row-major B): a plain copy.
+            CopyRuns(src.Data, src.ColStride, kc, rows, dst, width);
         }
         else
         {
-            PackStrided(a, rows, kc, dst, mr);
+            PackStrided(src, rows, kc, dst, width);
         }
-        if (rows < mr) ZeroPad(dst, kc, mr, rows);
-    }
-
-    private static void PackBSliver(int kc, int cols, StridedMatrix<T> b, T* dst, int nr)
-    {
-        if (b.ColStride == 1)
-        {
-            // Row-major: each k step is a contiguous run of columns.
-            CopyRuns(b.Data, b.RowStride, kc, cols, dst, nr);
-        }
-        else if (cols == nr && TryPackBColumnMajorWithAvx2(kc, b, dst, nr))
-        {
-            return;
-        }
-        else if (b.RowStride == 1)
-        {
-            // Column-major (B transposed): each column is contiguous along k and lands every nr elements.
-            for (int j = 0; j < cols; j++) ScatterContiguous(b.At(0, j), kc, dst + j, nr);
-        }
-        else
-        {
-            // Element (p, j) of B is element (j, p) of its transpose, packed exactly like an A sliver.
-            PackStrided(new StridedMatrix<T>(b.Data, b.ColStride, b.RowStride), cols, kc, dst, nr);
-        }
-        if (cols < nr) ZeroPad(dst, kc, nr, cols);
+        if (rows < width) ZeroPad(dst, kc, width, rows);
     }
 
     /// <summary>
@@ -106,40 +87,6 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
         }
     }
 
-    /// <summary>Row-major 6-row A slivers of the float and double kernels, transposed in registers.</summary>
-    private static bool TryPackARowMajorWithAvx2(int kc, StridedMatrix<T> a, T* dst, int mr)
-    {
-        if (a.ColStride != 1 || mr != 6) return false;
-        if (typeof(T) == typeof(float) && Avx2FloatPacking.IsSupported)
-        {
-            Avx2FloatPacking.PackARowMajor6((float*)a.Data, a.RowStride, kc, (float*)dst);
-            return true;
-        }
-        if (typeof(T) == typeof(double) && Avx2DoublePacking.IsSupported)
-        {
-            Avx2DoublePacking.PackARowMajor6((double*)a.Data, a.RowStride, kc, (double*)dst);
-            return true;
-        }
-        return false;
-    }
-
-    /// <summary>Column-major B slivers of the AVX2 kernels (16 floats, 8 doubles), transposed in registers.</summary>
-    private static bool TryPackBColumnMajorWithAvx2(int kc, StridedMatrix<T> b, T* dst, int nr)
-    {
-        if (b.RowStride != 1) return false;
-        if (typeof(T) == typeof(float) && nr == 16 && Avx2FloatPacking.IsSupported)
-        {
-            Avx2FloatPacking.PackBColumnMajor16((float*)b.Data, b.ColStride, kc, (float*)dst);
-            return true;
-        }
-        if (typeof(T) == typeof(double) && nr == 8 && Avx2DoublePacking.IsSupported)
-        {
-            Avx2DoublePacking.PackBColumnMajor8((double*)b.Data, b.ColStride, kc, (double*)dst);
-            return true;
-        }
-        return false;
-    }
-
     /// <summary>
     /// Copies <paramref name="runs"/> runs of <paramref name="width"/> contiguous elements, src runs
     /// <paramref name="srcStride"/> apart, dst runs <paramref name="dstStride"/> apart: a row-major B panel
@@ -149,7 +96,7 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
     {
         if (width == 2 * Vector256<T>.Count)
         {
-            // Full B sliver of the AVX2 kernels: two straight vector copies per row.
+            // Full sliver of the AVX2 kernels' B: two straight vector copies per row.
             for (int r = 0; r < runs; r++, src += srcStride, dst += dstStride)
             {
                 Vector256.Store(Vector256.Load(src), dst);

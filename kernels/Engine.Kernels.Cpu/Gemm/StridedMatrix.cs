@@ -15,6 +15,9 @@ internal readonly unsafe struct StridedMatrix<T>(T* data, long rowStride, long c
     /// <summary>The same layout starting <paramref name="elements"/> further on (a batch item's matrix).</summary>
     public StridedMatrix<T> Offset(long elements) => new(Data + elements, RowStride, ColStride);
 
+    /// <summary>The transpose, same memory: element (i, j) of the result is element (j, i) of this.</summary>
+    public StridedMatrix<T> Transpose() => new(Data, ColStride, RowStride);
+
     /// <summary>The same memory seen as TTo, for handing a generic view to a type-specific kernel.</summary>
     public StridedMatrix<TTo> As<TTo>() where TTo : unmanaged => new((TTo*)Data, RowStride, ColStride);
 }

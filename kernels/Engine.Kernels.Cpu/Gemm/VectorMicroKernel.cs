@@ -96,24 +96,21 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         // Addresses written out in full: reassigning a or b here would cost an lea per step.
         b0 = TSimd.Load(b + s * Nr);
         b1 = TSimd.Load(b + s * Nr + TSimd.Count);
-        ai = TSimd.Splat(a[s * Rows]);
-        c00 = TSimd.Fma(ai, b0, c00);
-        c01 = TSimd.Fma(ai, b1, c01);
-        ai = TSimd.Splat(a[s * Rows + 1]);
-        c10 = TSimd.Fma(ai, b0, c10);
-        c11 = TSimd.Fma(ai, b1, c11);
-        ai = TSimd.Splat(a[s * Rows + 2]);
-        c20 = TSimd.Fma(ai, b0, c20);
-        c21 = TSimd.Fma(ai, b1, c21);
-        ai = TSimd.Splat(a[s * Rows + 3]);
-        c30 = TSimd.Fma(ai, b0, c30);
-        c31 = TSimd.Fma(ai, b1, c31);
-        ai = TSimd.Splat(a[s * Rows + 4]);
-        c40 = TSimd.Fma(ai, b0, c40);
-        c41 = TSimd.Fma(ai, b1, c41);
-        ai = TSimd.Splat(a[s * Rows + 5]);
-        c50 = TSimd.Fma(ai, b0, c50);
-        c51 = TSimd.Fma(ai, b1, c51);
+        Row(a + s * Rows, b0, b1, ref ai, ref c00, ref c01);
+        Row(a + s * Rows + 1, b0, b1, ref ai, ref c10, ref c11);
+        Row(a + s * Rows + 2, b0, b1, ref ai, ref c20, ref c21);
+        Row(a + s * Rows + 3, b0, b1, ref ai, ref c30, ref c31);
+        Row(a + s * Rows + 4, b0, b1, ref ai, ref c40, ref c41);
+        Row(a + s * Rows + 5, b0, b1, ref ai, ref c50, ref c51);
+    }
+
+    /// <summary>One row of one k step: (lo, hi) += broadcast(*a) · (b0, b1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(T* a, TV b0, TV b1, ref TV ai, ref TV lo, ref TV hi)
+    {
+        ai = TSimd.Splat(*a);
+        lo = TSimd.Fma(ai, b0, lo);
+        hi = TSimd.Fma(ai, b1, hi);
     }
 
     /// <summary>Starts fetching the C tile now so its cache misses overlap the k loop, not the final update.</summary>
