@@ -132,22 +132,9 @@ internal static unsafe class GemmDriver<T, TKernel>
                 {
                     // Ragged edge: compute the full padded tile aside, then merge only the valid part.
                     TKernel.Multiply(kc, aSliver, bSliver, edgeTile, nr, T.One, T.Zero);
-                    MergeEdgeTile(rows, cols, edgeTile, nr, cTile, ldc, alpha, beta);
+                    GemmTile<T>.Store(rows, cols, edgeTile, nr, cTile, ldc, alpha, beta);
                 }
             }
-        }
-    }
-
-    /// <summary>Writes alpha·tile + beta·C for the valid rows × cols, rounding exactly as the kernels do.</summary>
-    private static void MergeEdgeTile(int rows, int cols, T* tile, int nr, T* c, long ldc, T alpha, T beta)
-    {
-        bool betaIsZero = beta == T.Zero;
-        for (int i = 0; i < rows; i++)
-        {
-            T* cRow = c + i * ldc;
-            T* tRow = tile + i * nr;
-            for (int j = 0; j < cols; j++)
-                cRow[j] = betaIsZero ? alpha * tRow[j] : T.FusedMultiplyAdd(tRow[j], alpha, beta * cRow[j]);
         }
     }
 }

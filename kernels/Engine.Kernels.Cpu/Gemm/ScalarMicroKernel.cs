@@ -24,20 +24,6 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
                 for (int j = 0; j < Cols; j++) acc[i * Cols + j] += ai * packedB[j];
             }
         }
-        StoreTile(acc, c, ldc, alpha, beta);
-    }
-
-    private static void StoreTile(T* acc, T* c, long ldc, T alpha, T beta)
-    {
-        bool betaIsZero = beta == T.Zero;
-        for (int i = 0; i < Rows; i++)
-        {
-            T* cRow = c + i * ldc;
-            for (int j = 0; j < Cols; j++)
-            {
-                T sum = acc[i * Cols + j];
-                cRow[j] = betaIsZero ? alpha * sum : T.FusedMultiplyAdd(sum, alpha, beta * cRow[j]);
-            }
-        }
+        GemmTile<T>.Store(Rows, Cols, acc, Cols, c, ldc, alpha, beta);
     }
 }
