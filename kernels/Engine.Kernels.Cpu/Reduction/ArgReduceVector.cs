@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ArgReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
     where TV : struct
-    where TSimd : struct, IReductionSimd<TV, T>
+    where TSimd : struct, ISimd<TV, T>
 {
     // Columns per tile: the tile's extremes live on the stack.
     private const int ColumnTile = 256;
@@ -46,14 +46,14 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
     private static int FirstIndexOf(T* x, nint count, T value)
     {
         bool findNaN = T.IsNaN(value);
-        TV target = TSimd.Broadcast(value);
+        TV target = TSimd.Splat(value);
         int step = TSimd.Count;
         nint i = 0;
         for (; i <= count - step; i += step)
         {
+            // The vector holding the first match is found here; the scalar loop picks its lane.
             TV element = TSimd.Load(x + i);
-            int lane = TSimd.FirstSetLane(findNaN ? TSimd.IsNaN(element) : TSimd.Equal(element, target));
-            if (lane >= 0) return (int)(i + lane);
+            if (TSimd.Any(findNaN ? TSimd.IsNaN(element) : TSimd.Equal(element, target))) break;
         }
         for (; i < count; i++)
             if (Matches(x[i], value, findNaN)) return (int)i;
