@@ -74,4 +74,12 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         exponent = ((biasedD | Vector256.Create(DoubleBits.TwoPow52Bits)).AsDouble() - Vector256.Create(DoubleBits.TwoPow52 + DoubleBits.ExponentBias)).As<double, T>();
         return ((offsetD & Vector256.Create(DoubleBits.MantissaMask)) + Vector256.Create(DoubleBits.SqrtHalfBits)).As<long, T>();
     }
+
+    /// <summary>Index of the first lane whose mask is set, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FirstSetLane(Vector256<T> mask)
+    {
+        uint bits = Vector256.ExtractMostSignificantBits(mask);
+        return bits == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(bits);
+    }
 }

@@ -51,9 +51,9 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
         nint i = 0;
         for (; i <= count - step; i += step)
         {
-            // The vector holding the first match is found here; the scalar loop picks its lane.
             TV element = TSimd.Load(x + i);
-            if (TSimd.Any(findNaN ? TSimd.IsNaN(element) : TSimd.Equal(element, target))) break;
+            int lane = TSimd.FirstSetLane(findNaN ? TSimd.IsNaN(element) : TSimd.Equal(element, target));
+            if (lane >= 0) return (int)(i + lane);
         }
         for (; i < count; i++)
             if (Matches(x[i], value, findNaN)) return (int)i;
