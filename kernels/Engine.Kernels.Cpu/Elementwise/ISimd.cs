@@ -46,4 +46,6 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     /// Splits a positive normal x into x = m·2^e with m in [√½, √2); returns m and sets e (integral-valued).
     /// </summary>
     static abstract TV SplitMantissa(TV x, out TV exponent);
+    /// <summary>Index of the first lane whose mask is set, or -1.</summary>
+    static abstract int FirstSetLane(TV mask);
 }

@@ -38,7 +38,16 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> And(Vector256<T> a, Vector256<T> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<T> mask) => Vector256.ExtractMostSignificantBits(mask) != 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => Vector256.ConditionalSelect(mask, a, b);
+    // Masks are whole-lane compare results, so one vblendv replaces ConditionalSelect's and/andnot/or.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b)
+    {
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && typeof(T) == typeof(float))
+            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(b.AsSingle(), a.AsSingle(), mask.AsSingle()).As<float, T>();
+        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && typeof(T) == typeof(double))
+            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(b.AsDouble(), a.AsDouble(), mask.AsDouble()).As<double, T>();
+        return Vector256.ConditionalSelect(mask, a, b);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Pow2OfShifted(Vector256<T> shifted)
@@ -64,5 +73,13 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         var biasedD = Vector256.ShiftRightLogical(offsetD, DoubleBits.MantissaBits);
         exponent = ((biasedD | Vector256.Create(DoubleBits.TwoPow52Bits)).AsDouble() - Vector256.Create(DoubleBits.TwoPow52 + DoubleBits.ExponentBias)).As<double, T>();
         return ((offsetD & Vector256.Create(DoubleBits.MantissaMask)) + Vector256.Create(DoubleBits.SqrtHalfBits)).As<long, T>();
+    }
+
+    /// <summary>Index of the first lane whose mask is set, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FirstSetLane(Vector256<T> mask)
+    {
+        uint bits = Vector256.ExtractMostSignificantBits(mask);
+        return bits == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(bits);
     }
 }

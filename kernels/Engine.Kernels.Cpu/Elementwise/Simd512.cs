@@ -65,4 +65,12 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         exponent = ((biasedD | Vector512.Create(DoubleBits.TwoPow52Bits)).AsDouble() - Vector512.Create(DoubleBits.TwoPow52 + DoubleBits.ExponentBias)).As<double, T>();
         return ((offsetD & Vector512.Create(DoubleBits.MantissaMask)) + Vector512.Create(DoubleBits.SqrtHalfBits)).As<long, T>();
     }
+
+    /// <summary>Index of the first lane whose mask is set, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FirstSetLane(Vector512<T> mask)
+    {
+        ulong bits = Vector512.ExtractMostSignificantBits(mask);
+        return bits == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(bits);
+    }
 }

@@ -57,4 +57,14 @@ internal readonly unsafe struct Simd512x2<T> : ISimd<Vector512x2<T>, T> where T 
         exponent = Pair(exponentLo, exponentHi);
         return Pair(lo, hi);
     }
+
+    /// <summary>Index of the first lane whose mask is set (Lo's lanes first), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FirstSetLane(Vector512x2<T> mask)
+    {
+        int lo = Simd512<T>.FirstSetLane(mask.Lo);
+        if (lo >= 0) return lo;
+        int hi = Simd512<T>.FirstSetLane(mask.Hi);
+        return hi < 0 ? -1 : Vector512<T>.Count + hi;
+    }
 }

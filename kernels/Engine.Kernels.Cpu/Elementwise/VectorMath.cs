@@ -302,4 +302,18 @@ internal static class VectorMath<T, TV, TS>
         TV twoU = TS.Mul(TS.Mul(x, C(2 * 0.7978845608028654)), TS.Fma(x2, C(0.044715), C(1.0)));
         return TS.Mul(x, Sigmoid(twoU));
     }
+
+    /// <summary>
+    /// e^x for x ≤ 0 only (softmax's x − max): <see cref="Exp"/> without its clamp and overflow/subnormal
+    /// check. Results below e^−87 (float) / e^−708 (double), −∞ included, are flushed to 0; NaN stays NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV ExpOfNonPositive(TV x)
+    {
+        // Lanes below the bound compute garbage (2^n outside the normal range, or NaN for −∞) and are
+        // selected away; NaN compares false, so a NaN x flows through as NaN.
+        TV r = ReduceByLn2(x, 0, out _, out TV shifted);
+        TV pow2 = TS.Pow2OfShifted(shifted);
+        return TS.Select(TS.LessThan(x, C(-87f, -708.0)), C(0.0), TS.Fma(ExpM1Reduced(r), pow2, pow2));
+    }
 }

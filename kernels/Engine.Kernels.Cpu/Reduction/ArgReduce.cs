@@ -76,10 +76,10 @@ public static unsafe class ArgReduce
                 ArgReduceScalar<T>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             case CpuIsa.Avx2:
-                ArgReduceVector<T, Vector256<T>, ReductionSimd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ArgReduceVector<T, Vector256<T>, Simd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             default:
-                ArgReduceVector<T, Vector512<T>, ReductionSimd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ArgReduceVector<T, Vector512<T>, Simd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
         }
     }

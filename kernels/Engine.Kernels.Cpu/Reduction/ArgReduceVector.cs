@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ArgReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
     where TV : struct
-    where TSimd : struct, IReductionSimd<TV, T>
+    where TSimd : struct, ISimd<TV, T>
 {
     // Columns per tile: the tile's extremes live on the stack.
     private const int ColumnTile = 256;
@@ -46,7 +46,7 @@ internal static unsafe class ArgReduceVector<T, TV, TSimd>
     private static int FirstIndexOf(T* x, nint count, T value)
     {
         bool findNaN = T.IsNaN(value);
-        TV target = TSimd.Broadcast(value);
+        TV target = TSimd.Splat(value);
         int step = TSimd.Count;
         nint i = 0;
         for (; i <= count - step; i += step)

@@ -16,5 +16,5 @@ internal interface IReduceCombiner
     static abstract TV Combine<TV, T, TSimd>(TV accumulated, TV element)
         where TV : struct
         where T : unmanaged, INumber<T>
-        where TSimd : struct, IReductionSimd<TV, T>;
+        where TSimd : struct, ISimd<TV, T>;
 }

@@ -16,6 +16,6 @@ internal readonly struct MaxCombiner : IReduceCombiner
     // accumulated sticks; the select lets a new NaN element in. Three instructions, no IEEE fix-ups.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Combine<TV, T, TSimd>(TV accumulated, TV element)
-        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, IReductionSimd<TV, T> =>
-        TSimd.Select(TSimd.IsNaN(element), element, TSimd.MaxNative(element, accumulated));
+        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, ISimd<TV, T> =>
+        TSimd.Select(TSimd.IsNaN(element), element, TSimd.MaxFast(element, accumulated));
 }

@@ -14,6 +14,6 @@ internal readonly struct MinCombiner : IReduceCombiner
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Combine<TV, T, TSimd>(TV accumulated, TV element)
-        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, IReductionSimd<TV, T> =>
-        TSimd.Select(TSimd.IsNaN(element), element, TSimd.MinNative(element, accumulated));
+        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, ISimd<TV, T> =>
+        TSimd.Select(TSimd.IsNaN(element), element, TSimd.MinFast(element, accumulated));
 }

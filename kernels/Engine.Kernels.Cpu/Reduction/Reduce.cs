@@ -111,10 +111,10 @@ public static unsafe class Reduce
                 ReduceScalar<T>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             case CpuIsa.Avx2:
-                ReduceVector<T, Vector256<T>, ReductionSimd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ReduceVector<T, Vector256<T>, Simd256<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
             default:
-                ReduceVector<T, Vector512<T>, ReductionSimd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
+                ReduceVector<T, Vector512<T>, Simd512<T>>.Apply<TOp>(x, (nint)outer, (nint)length, (nint)inner, y);
                 break;
         }
     }

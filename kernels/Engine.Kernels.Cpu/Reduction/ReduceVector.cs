@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Engine.Kernels.Cpu;
 
 /// <summary>
-/// The vector reduction, written once over <see cref="IReductionSimd{TV,T}"/> and specialised per width.
+/// The vector reduction, written once over the elementwise <see cref="ISimd{TV,T}"/> and specialised per width.
 /// Rows (inner == 1) run along contiguous memory with eight accumulators; otherwise whole rows of
 /// <c>inner</c> elements are combined lane-wise, so column reductions need no transpose.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class ReduceVector<T, TV, TSimd>
     where T : unmanaged, INumber<T>
     where TV : struct
-    where TSimd : struct, IReductionSimd<TV, T>
+    where TSimd : struct, ISimd<TV, T>
 {
     private const int Accumulators = 8;
 
@@ -65,7 +65,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Block<TOp>(T* x, nint count) where TOp : IReduceCombiner
     {
-        TV identity = TSimd.Broadcast(TOp.Identity<T>());
+        TV identity = TSimd.Splat(TOp.Identity<T>());
         TV a0 = identity, a1 = identity, a2 = identity, a3 = identity;
         TV a4 = identity, a5 = identity, a6 = identity, a7 = identity;
         int step = Count;
@@ -86,7 +86,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
 
         TV low = TOp.Combine<TV, T, TSimd>(TOp.Combine<TV, T, TSimd>(a0, a1), TOp.Combine<TV, T, TSimd>(a2, a3));
         TV high = TOp.Combine<TV, T, TSimd>(TOp.Combine<TV, T, TSimd>(a4, a5), TOp.Combine<TV, T, TSimd>(a6, a7));
-        T result = TSimd.CombineLanes<TOp>(TOp.Combine<TV, T, TSimd>(low, high));
+        T result = LaneCombine.Combine<TOp, T, TV>(TOp.Combine<TV, T, TSimd>(low, high));
         for (; i < count; i++) result = TOp.Combine(result, x[i]);
         return result;
     }
@@ -113,7 +113,7 @@ internal static unsafe class ReduceVector<T, TV, TSimd>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FlatBand<TOp>(T* x, nint rows, nint stride, nint width, T* dst) where TOp : IReduceCombiner
     {
-        TV identity = TSimd.Broadcast(TOp.Identity<T>());
+        TV identity = TSimd.Splat(TOp.Identity<T>());
         int step = Count;
         nint column = 0;
         for (; column <= width - 4 * step; column += 4 * step)

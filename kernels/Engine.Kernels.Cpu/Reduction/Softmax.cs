@@ -12,7 +12,7 @@ namespace Engine.Kernels.Cpu;
 /// partially overlapping buffers are not supported. In the rows case (inner == 1) the exp sums are
 /// accumulated in registers over blocks of 4096 and the blocks in double; with inner &gt; 1 each column's sum
 /// is accumulated in the element type. Results below e^-87 (float) / e^-708 (double) of the line's
-/// largest term are flushed to 0, since the private exp does not produce subnormals. Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
+/// largest term are flushed to 0 (<see cref="VectorMath{T,TV,TS}.ExpOfNonPositive"/> produces no subnormals). Like PyTorch, a line whose elements are all −∞, or that holds +∞ or NaN, comes out all
 /// NaN (−∞ − −∞ is NaN). Large inputs are split over <see cref="KernelThreads"/> along outer, or
 /// along inner when there are fewer slices than threads.
 /// </remarks>
@@ -68,10 +68,10 @@ public static unsafe class Softmax
                 SoftmaxScalar<T>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
                 break;
             case CpuIsa.Avx2:
-                SoftmaxVector<T, Vector256<T>, ReductionSimd256<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
+                SoftmaxVector<T, Vector256<T>, Simd256<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
                 break;
             default:
-                SoftmaxVector<T, Vector512<T>, ReductionSimd512<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
+                SoftmaxVector<T, Vector512<T>, Simd512<T>>.Columns(x, (nint)length, (nint)stride, (nint)width, y, log);
                 break;
         }
     }
@@ -85,10 +85,10 @@ public static unsafe class Softmax
                 SoftmaxScalar<T>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
             case CpuIsa.Avx2:
-                SoftmaxVector<T, Vector256<T>, ReductionSimd256<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                SoftmaxVector<T, Vector256<T>, Simd256<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
             default:
-                SoftmaxVector<T, Vector512<T>, ReductionSimd512<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
+                SoftmaxVector<T, Vector512<T>, Simd512<T>>.Apply(x, (nint)outer, (nint)length, (nint)inner, y, log);
                 break;
         }
     }

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Engine.Kernels.Cpu;
 
 /// <summary>
-/// The vector softmax, written once over <see cref="IReductionSimd{TV,T}"/>. Rows (inner == 1): a max pass, an
+/// The vector softmax, written once over the elementwise <see cref="ISimd{TV,T}"/>. Rows (inner == 1): a max pass, an
 /// exp pass that writes y and sums, and a scale pass. inner &gt; 1: the same three passes over tiles of
 /// columns, vectorised across inner, with per-column max and sum kept on the stack.
 /// </summary>
@@ -16,7 +16,7 @@ namespace Engine.Kernels.Cpu;
 internal static unsafe class SoftmaxVector<T, TV, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
     where TV : struct
-    where TSimd : struct, IReductionSimd<TV, T>
+    where TSimd : struct, ISimd<TV, T>
 {
     // Exp results are summed in registers over this many elements, then added to a double total,
     // so long rows keep float sums accurate without a pairwise pass.
@@ -69,18 +69,18 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T ExpSum(T* x, nint count, T max, T* y)
     {
-        TV vMax = TSimd.Broadcast(max);
-        TV s0 = TSimd.Broadcast(T.Zero);
+        TV vMax = TSimd.Splat(max);
+        TV s0 = TSimd.Splat(T.Zero);
         int step = Count;
         nint i = 0;
         for (; i <= count - step; i += step)
         {
-            TV e = Exp(TSimd.Subtract(TSimd.Load(x + i), vMax));
+            TV e = Exp(TSimd.Sub(TSimd.Load(x + i), vMax));
             if (y != null) TSimd.Store(y + i, e);
             s0 = TSimd.Add(s0, e);
         }
         TV total = s0;
-        return TSimd.CombineLanes<SumCombiner>(total) + ExpSumTail(x + i, count - i, vMax, y == null ? null : y + i);
+        return LaneCombine.Combine<SumCombiner, T, TV>(total) + ExpSumTail(x + i, count - i, vMax, y == null ? null : y + i);
     }
 
     /// <summary>The last count &lt; Count elements, run through the same vector exp via a padded copy.</summary>
@@ -90,7 +90,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
         if (count == 0) return T.Zero;
         T* lanes = stackalloc T[Count];
         for (int k = 0; k < Count; k++) lanes[k] = k < count ? x[k] : T.Zero;
-        TSimd.Store(lanes, Exp(TSimd.Subtract(TSimd.Load(lanes), vMax)));
+        TSimd.Store(lanes, Exp(TSimd.Sub(TSimd.Load(lanes), vMax)));
         T sum = T.Zero;
         for (int k = 0; k < count; k++)
         {
@@ -104,10 +104,10 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scale(T* y, nint count, T factor)
     {
-        TV vFactor = TSimd.Broadcast(factor);
+        TV vFactor = TSimd.Splat(factor);
         nint i = 0;
         for (; i <= count - Count; i += Count)
-            TSimd.Store(y + i, TSimd.Multiply(TSimd.Load(y + i), vFactor));
+            TSimd.Store(y + i, TSimd.Mul(TSimd.Load(y + i), vFactor));
         for (; i < count; i++) y[i] *= factor;
     }
 
@@ -115,10 +115,10 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Shift(T* x, nint count, T max, T logSum, T* y)
     {
-        TV vMax = TSimd.Broadcast(max), vLogSum = TSimd.Broadcast(logSum);
+        TV vMax = TSimd.Splat(max), vLogSum = TSimd.Splat(logSum);
         nint i = 0;
         for (; i <= count - Count; i += Count)
-            TSimd.Store(y + i, TSimd.Subtract(TSimd.Subtract(TSimd.Load(x + i), vMax), vLogSum));
+            TSimd.Store(y + i, TSimd.Sub(TSimd.Sub(TSimd.Load(x + i), vMax), vLogSum));
         for (; i < count; i++) y[i] = x[i] - max - logSum;
     }
 
@@ -149,7 +149,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
         nint k = 0;
         for (; k <= width - Count; k += Count)
         {
-            TV e = Exp(TSimd.Subtract(TSimd.Load(row + k), TSimd.Load(max + k)));
+            TV e = Exp(TSimd.Sub(TSimd.Load(row + k), TSimd.Load(max + k)));
             if (y != null) TSimd.Store(y + k, e);
             TSimd.Store(sum + k, TSimd.Add(TSimd.Load(sum + k), e));
         }
@@ -166,7 +166,7 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     {
         nint k = 0;
         for (; k <= width - Count; k += Count)
-            TSimd.Store(y + k, TSimd.Multiply(TSimd.Load(y + k), TSimd.Load(factor + k)));
+            TSimd.Store(y + k, TSimd.Mul(TSimd.Load(y + k), TSimd.Load(factor + k)));
         for (; k < width; k++) y[k] *= factor[k];
     }
 
@@ -175,10 +175,10 @@ internal static unsafe class SoftmaxVector<T, TV, TSimd>
     {
         nint k = 0;
         for (; k <= width - Count; k += Count)
-            TSimd.Store(y + k, TSimd.Subtract(TSimd.Subtract(TSimd.Load(x + k), TSimd.Load(max + k)), TSimd.Load(logSum + k)));
+            TSimd.Store(y + k, TSimd.Sub(TSimd.Sub(TSimd.Load(x + k), TSimd.Load(max + k)), TSimd.Load(logSum + k)));
         for (; k < width; k++) y[k] = x[k] - max[k] - logSum[k];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TV Exp(TV x) => SoftmaxExp.Exp<T, TV, TSimd>(x);
+    private static TV Exp(TV x) => VectorMath<T, TV, TSimd>.ExpOfNonPositive(x);
 }

@@ -13,6 +13,6 @@ internal readonly struct SumCombiner : IReduceCombiner
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Combine<TV, T, TSimd>(TV accumulated, TV element)
-        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, IReductionSimd<TV, T> =>
+        where TV : struct where T : unmanaged, INumber<T> where TSimd : struct, ISimd<TV, T> =>
         TSimd.Add(accumulated, element);
 }
