@@ -3,10 +3,6 @@ using Engine.Tensors;
 
 namespace Engine.Tests.Dispatch;
 
-/// <summary>Tests that mutate the process-wide kernel settings run alone, never beside other tests.</summary>
-[CollectionDefinition(nameof(GlobalKernelSettings), DisableParallelization = true)]
-public sealed class GlobalKernelSettings;
-
 /// <summary>The run-time choice of instruction-set path, and forcing each path.</summary>
 [Collection(nameof(GlobalKernelSettings))]
 public class IsaDispatchTests

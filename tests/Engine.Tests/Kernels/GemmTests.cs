@@ -334,16 +334,8 @@ public class GemmTests
     }
 }
 
-/// <summary>Tests that change <see cref="KernelThreads.Count"/> run alone, never beside other tests.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public class GemmThreadCountCollection
-{
-    /// <summary>The collection's name.</summary>
-    public const string Name = "Gemm thread count";
-}
-
 /// <summary>Splitting a GEMM (or a batch) over threads changes nothing, bit for bit.</summary>
-[Collection(GemmThreadCountCollection.Name)]
+[Collection(nameof(GlobalKernelSettings))]
 public class GemmThreadingTests
 {
     /// <summary>
