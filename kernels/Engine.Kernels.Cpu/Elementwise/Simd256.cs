@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
@@ -23,6 +24,16 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> FmaSub(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(float))
+            return System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(double))
+            return System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        return Simd256<T>.Fma(a, b, -c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Neg(Vector256<T> a) => -a;
@@ -38,7 +49,29 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> And(Vector256<T> a, Vector256<T> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<T> mask) => Vector256.ExtractMostSignificantBits(mask) != 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => Vector256.ConditionalSelect(mask, a, b);
+
+    /// <summary>One vblendv (the lanes of a comparison mask are all-ones or zero, so its sign bit decides) instead of and/andnot/or.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => SelectBySign(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SelectBySign(Vector256<T> x, Vector256<T> ifNegative, Vector256<T> otherwise)
+    {
+        if (Avx.IsSupported && typeof(T) == typeof(float))
+            return Avx.BlendVariable(otherwise.AsSingle(), ifNegative.AsSingle(), x.AsSingle()).As<float, T>();
+        if (Avx.IsSupported && typeof(T) == typeof(double))
+            return Avx.BlendVariable(otherwise.AsDouble(), ifNegative.AsDouble(), x.AsDouble()).As<double, T>();
+        return Vector256.ConditionalSelect(SignMask(x), ifNegative, otherwise);
+    }
+
+    /// <summary>All-ones in the lanes whose sign bit is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> SignMask(Vector256<T> x)
+    {
+        if (typeof(T) == typeof(double) || typeof(T) == typeof(long))
+            return Vector256.LessThan(x.AsInt64(), Vector256<long>.Zero).As<long, T>();
+        return Vector256.LessThan(x.AsInt32(), Vector256<int>.Zero).As<int, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Pow2OfShifted(Vector256<T> shifted)

@@ -23,6 +23,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> FmaSub(Vector512<T> a, Vector512<T> b, Vector512<T> c) => Fma(a, b, -c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Neg(Vector512<T> a) => -a;
@@ -39,6 +40,15 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512<T> mask) => Vector512.ExtractMostSignificantBits(mask) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> SelectBySign(Vector512<T> x, Vector512<T> ifNegative, Vector512<T> otherwise)
+    {
+        Vector512<T> mask = typeof(T) == typeof(double) || typeof(T) == typeof(long)
+            ? Vector512.LessThan(x.AsInt64(), Vector512<long>.Zero).As<long, T>()
+            : Vector512.LessThan(x.AsInt32(), Vector512<int>.Zero).As<int, T>();
+        return Vector512.ConditionalSelect(mask, ifNegative, otherwise);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Pow2OfShifted(Vector512<T> shifted)
