@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Engine.Kernels.Cpu;
 
 /// <summary><see cref="ISimd{TV,T}"/> on 256-bit vectors: the AVX2+FMA path.</summary>
-internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
+internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>, IMaskSimd<Vector256<T>, T> where T : unmanaged
 {
     public static int Count => Vector256<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* p) => Vector256.Load(p);
@@ -52,7 +52,8 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
 
     /// <summary>One vblendv (the lanes of a comparison mask are all-ones or zero, so its sign bit decides) instead of and/andnot/or.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) => SelectBySign(mask, a, b);
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) =>
+        typeof(T) == typeof(float) || typeof(T) == typeof(double) ? SelectBySign(mask, a, b) : Vector256.ConditionalSelect(mask, a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> SelectBySign(Vector256<T> x, Vector256<T> ifNegative, Vector256<T> otherwise)
@@ -97,5 +98,26 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         var biasedD = Vector256.ShiftRightLogical(offsetD, DoubleBits.MantissaBits);
         exponent = ((biasedD | Vector256.Create(DoubleBits.TwoPow52Bits)).AsDouble() - Vector256.Create(DoubleBits.TwoPow52 + DoubleBits.ExponentBias)).As<double, T>();
         return ((offsetD & Vector256.Create(DoubleBits.MantissaMask)) + Vector256.Create(DoubleBits.SqrtHalfBits)).As<long, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong MaskBits(Vector256<T> mask) => Vector256.ExtractMostSignificantBits(mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ConditionMask(byte* cond)
+    {
+        if (sizeof(T) == 1)
+            return (~Vector256.Equals(Vector256.Load(cond), Vector256<byte>.Zero)).As<byte, T>();
+        if (sizeof(T) == 4)
+        {
+            // vpmovzxbd: eight bytes straight from memory into eight int lanes.
+            Vector256<int> wide = Avx2.IsSupported
+                ? Avx2.ConvertToVector256Int32(cond)
+                : Vector256.Create((int)cond[0], cond[1], cond[2], cond[3], cond[4], cond[5], cond[6], cond[7]);
+            return (~Vector256.Equals(wide, Vector256<int>.Zero)).As<int, T>();
+        }
+        Vector256<long> wideD = Avx2.IsSupported
+            ? Avx2.ConvertToVector256Int64(cond)
+            : Vector256.Create((long)cond[0], cond[1], cond[2], cond[3]);
+        return (~Vector256.Equals(wideD, Vector256<long>.Zero)).As<long, T>();
     }
 }

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace Engine.Kernels.Cpu;
 
 /// <summary><see cref="ISimd{TV,T}"/> on 512-bit vectors: the AVX-512 path (software-emulated where AVX-512 is missing).</summary>
-internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
+internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>, IMaskSimd<Vector512<T>, T> where T : unmanaged
 {
     public static int Count => Vector512<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* p) => Vector512.Load(p);
@@ -74,5 +74,25 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         var biasedD = Vector512.ShiftRightLogical(offsetD, DoubleBits.MantissaBits);
         exponent = ((biasedD | Vector512.Create(DoubleBits.TwoPow52Bits)).AsDouble() - Vector512.Create(DoubleBits.TwoPow52 + DoubleBits.ExponentBias)).As<double, T>();
         return ((offsetD & Vector512.Create(DoubleBits.MantissaMask)) + Vector512.Create(DoubleBits.SqrtHalfBits)).As<long, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong MaskBits(Vector512<T> mask) => Vector512.ExtractMostSignificantBits(mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ConditionMask(byte* cond)
+    {
+        if (sizeof(T) == 1)
+            return (~Vector512.Equals(Vector512.Load(cond), Vector512<byte>.Zero)).As<byte, T>();
+        if (sizeof(T) == 4)
+        {
+            // 16 bytes widened to 16 ints in two steps (vpmovzxbd with AVX-512).
+            Vector256<ushort> halfWide = Vector256.WidenLower(Vector256.Create(Vector128.Load(cond), Vector128<byte>.Zero));
+            Vector512<uint> wide = Vector512.WidenLower(Vector512.Create(halfWide, Vector256<ushort>.Zero));
+            return (~Vector512.Equals(wide, Vector512<uint>.Zero)).As<uint, T>();
+        }
+        Vector128<ushort> w16 = Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)cond).AsByte());
+        Vector256<uint> w32 = Vector256.WidenLower(Vector256.Create(w16, Vector128<ushort>.Zero));
+        Vector512<ulong> w64 = Vector512.WidenLower(Vector512.Create(w32, Vector256<uint>.Zero));
+        return (~Vector512.Equals(w64, Vector512<ulong>.Zero)).As<ulong, T>();
     }
 }
