@@ -4,7 +4,8 @@ namespace Engine.Kernels.Cpu;
 
 /// <summary>
 /// y[i] = f(a[i·aStride], b[i·bStride]) for <see cref="BinaryOp"/>; a stride of 0 broadcasts a scalar.
-/// float and double are vectorised (AVX2, AVX-512); int and <see cref="BinaryOp.Pow"/> run scalar.
+/// float, double and int are vectorised (AVX2, AVX-512; int + − × wrap like unchecked C#); int
+/// <see cref="BinaryOp.Div"/> and <see cref="BinaryOp.Pow"/> run scalar.
 /// y may be the same buffer as a contiguous operand.
 /// </summary>
 public static unsafe class Binary
@@ -95,7 +96,8 @@ public static unsafe class Binary
 
     private static void ApplyRange<T>(BinaryOp op, T* a, long aStride, T* b, long bStride, T* y, long n, CpuIsa isa) where T : unmanaged
     {
-        if (typeof(T) == typeof(int) || op == BinaryOp.Pow) isa = CpuIsa.Scalar;
+        // Pow has no vector form; neither has int division (x86 has none, and division by zero must throw).
+        if (op == BinaryOp.Pow || (typeof(T) == typeof(int) && op == BinaryOp.Div)) isa = CpuIsa.Scalar;
         switch (isa)
         {
             case CpuIsa.Avx2: BinaryVector<T, Vector256<T>, Simd256<T>>.Apply(op, a, aStride, b, bStride, y, n); break;

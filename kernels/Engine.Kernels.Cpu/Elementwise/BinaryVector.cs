@@ -14,7 +14,7 @@ internal unsafe interface IOperand<T, TV> where T : unmanaged
     static abstract TV Load(T* p, long i);
 }
 
-/// <summary>The vector loops of <see cref="Binary"/> (float/double) for one vector width.</summary>
+/// <summary>The vector loops of <see cref="Binary"/> (float/double; int for + − × max min) for one vector width.</summary>
 internal static unsafe class BinaryVector<T, TV, TS>
     where T : unmanaged
     where TV : struct

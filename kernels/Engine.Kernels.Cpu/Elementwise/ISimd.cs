@@ -18,6 +18,8 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV Div(TV a, TV b);
     /// <summary>a·b + c with one rounding.</summary>
     static abstract TV Fma(TV a, TV b, TV c);
+    /// <summary>a·b − c with one rounding.</summary>
+    static abstract TV FmaSub(TV a, TV b, TV c);
     static abstract TV Sqrt(TV a);
     static abstract TV Abs(TV a);
     static abstract TV Neg(TV a);
@@ -40,6 +42,11 @@ internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract bool Any(TV mask);
     /// <summary>mask ? a : b, lane by lane (mask lanes all-ones or zero).</summary>
     static abstract TV Select(TV mask, TV a, TV b);
+    /// <summary>
+    /// ifNegative where the sign bit of <paramref name="x"/> is set (x &lt; 0, −0, negative NaN), otherwise
+    /// <paramref name="otherwise"/>: a select without a comparison (one blend on AVX2).
+    /// </summary>
+    static abstract TV SelectBySign(TV x, TV ifNegative, TV otherwise);
     /// <summary>2^m for lanes holding <c>m + RoundingShift</c> with m an integer in the normal exponent range.</summary>
     static abstract TV Pow2OfShifted(TV shifted);
     /// <summary>

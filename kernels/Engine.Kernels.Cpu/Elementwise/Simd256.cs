@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
 /// <summary><see cref="ISimd{TV,T}"/> on 256-bit vectors: the AVX2+FMA path.</summary>
-internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : unmanaged
+internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T>, IMaskSimd<Vector256<T>, T> where T : unmanaged
 {
     public static int Count => Vector256<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* p) => Vector256.Load(p);
@@ -23,6 +24,16 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
         return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> FmaSub(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(float))
+            return System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported && typeof(T) == typeof(double))
+            return System.Runtime.Intrinsics.X86.Fma.MultiplySubtract(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        return Simd256<T>.Fma(a, b, -c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Neg(Vector256<T> a) => -a;
@@ -38,15 +49,29 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> And(Vector256<T> a, Vector256<T> b) => a & b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<T> mask) => Vector256.ExtractMostSignificantBits(mask) != 0;
-    // Masks are whole-lane compare results, so one vblendv replaces ConditionalSelect's and/andnot/or.
+
+    /// <summary>One vblendv (the lanes of a comparison mask are all-ones or zero, so its sign bit decides) instead of and/andnot/or.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b)
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> a, Vector256<T> b) =>
+        typeof(T) == typeof(float) || typeof(T) == typeof(double) ? SelectBySign(mask, a, b) : Vector256.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SelectBySign(Vector256<T> x, Vector256<T> ifNegative, Vector256<T> otherwise)
     {
-        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && typeof(T) == typeof(float))
-            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(b.AsSingle(), a.AsSingle(), mask.AsSingle()).As<float, T>();
-        if (System.Runtime.Intrinsics.X86.Avx.IsSupported && typeof(T) == typeof(double))
-            return System.Runtime.Intrinsics.X86.Avx.BlendVariable(b.AsDouble(), a.AsDouble(), mask.AsDouble()).As<double, T>();
-        return Vector256.ConditionalSelect(mask, a, b);
+        if (Avx.IsSupported && typeof(T) == typeof(float))
+            return Avx.BlendVariable(otherwise.AsSingle(), ifNegative.AsSingle(), x.AsSingle()).As<float, T>();
+        if (Avx.IsSupported && typeof(T) == typeof(double))
+            return Avx.BlendVariable(otherwise.AsDouble(), ifNegative.AsDouble(), x.AsDouble()).As<double, T>();
+        return Vector256.ConditionalSelect(SignMask(x), ifNegative, otherwise);
+    }
+
+    /// <summary>All-ones in the lanes whose sign bit is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> SignMask(Vector256<T> x)
+    {
+        if (typeof(T) == typeof(double) || typeof(T) == typeof(long))
+            return Vector256.LessThan(x.AsInt64(), Vector256<long>.Zero).As<long, T>();
+        return Vector256.LessThan(x.AsInt32(), Vector256<int>.Zero).As<int, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -81,5 +106,26 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     {
         uint bits = Vector256.ExtractMostSignificantBits(mask);
         return bits == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(bits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong MaskBits(Vector256<T> mask) => Vector256.ExtractMostSignificantBits(mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ConditionMask(byte* cond)
+    {
+        if (sizeof(T) == 1)
+            return (~Vector256.Equals(Vector256.Load(cond), Vector256<byte>.Zero)).As<byte, T>();
+        if (sizeof(T) == 4)
+        {
+            // vpmovzxbd: eight bytes straight from memory into eight int lanes.
+            Vector256<int> wide = Avx2.IsSupported
+                ? Avx2.ConvertToVector256Int32(cond)
+                : Vector256.Create((int)cond[0], cond[1], cond[2], cond[3], cond[4], cond[5], cond[6], cond[7]);
+            return (~Vector256.Equals(wide, Vector256<int>.Zero)).As<int, T>();
+        }
+        Vector256<long> wideD = Avx2.IsSupported
+            ? Avx2.ConvertToVector256Int64(cond)
+            : Vector256.Create((long)cond[0], cond[1], cond[2], cond[3]);
+        return (~Vector256.Equals(wideD, Vector256<long>.Zero)).As<long, T>();
     }
 }

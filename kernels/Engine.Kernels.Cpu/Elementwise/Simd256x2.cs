@@ -31,6 +31,7 @@ internal readonly unsafe struct Simd256x2<T> : ISimd<Vector256x2<T>, T> where T 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Mul(Vector256x2<T> a, Vector256x2<T> b) => Pair(a.Lo * b.Lo, a.Hi * b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Div(Vector256x2<T> a, Vector256x2<T> b) => Pair(a.Lo / b.Lo, a.Hi / b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Fma(Vector256x2<T> a, Vector256x2<T> b, Vector256x2<T> c) => Pair(Simd256<T>.Fma(a.Lo, b.Lo, c.Lo), Simd256<T>.Fma(a.Hi, b.Hi, c.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> FmaSub(Vector256x2<T> a, Vector256x2<T> b, Vector256x2<T> c) => Pair(Simd256<T>.FmaSub(a.Lo, b.Lo, c.Lo), Simd256<T>.FmaSub(a.Hi, b.Hi, c.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Sqrt(Vector256x2<T> a) => Pair(Vector256.Sqrt(a.Lo), Vector256.Sqrt(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Abs(Vector256x2<T> a) => Pair(Vector256.Abs(a.Lo), Vector256.Abs(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Neg(Vector256x2<T> a) => Pair(-a.Lo, -a.Hi);
@@ -46,7 +47,8 @@ internal readonly unsafe struct Simd256x2<T> : ISimd<Vector256x2<T>, T> where T 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> And(Vector256x2<T> a, Vector256x2<T> b) => Pair(a.Lo & b.Lo, a.Hi & b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Or(Vector256x2<T> a, Vector256x2<T> b) => Pair(a.Lo | b.Lo, a.Hi | b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256x2<T> mask) => Vector256.ExtractMostSignificantBits(mask.Lo | mask.Hi) != 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Select(Vector256x2<T> mask, Vector256x2<T> a, Vector256x2<T> b) => Pair(Vector256.ConditionalSelect(mask.Lo, a.Lo, b.Lo), Vector256.ConditionalSelect(mask.Hi, a.Hi, b.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Select(Vector256x2<T> mask, Vector256x2<T> a, Vector256x2<T> b) => Pair(Simd256<T>.Select(mask.Lo, a.Lo, b.Lo), Simd256<T>.Select(mask.Hi, a.Hi, b.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> SelectBySign(Vector256x2<T> x, Vector256x2<T> ifNegative, Vector256x2<T> otherwise) => Pair(Simd256<T>.SelectBySign(x.Lo, ifNegative.Lo, otherwise.Lo), Simd256<T>.SelectBySign(x.Hi, ifNegative.Hi, otherwise.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256x2<T> Pow2OfShifted(Vector256x2<T> shifted) => Pair(Simd256<T>.Pow2OfShifted(shifted.Lo), Simd256<T>.Pow2OfShifted(shifted.Hi));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace Engine.Kernels.Cpu;
 
 /// <summary><see cref="ISimd{TV,T}"/> on 512-bit vectors: the AVX-512 path (software-emulated where AVX-512 is missing).</summary>
-internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : unmanaged
+internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T>, IMaskSimd<Vector512<T>, T> where T : unmanaged
 {
     public static int Count => Vector512<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* p) => Vector512.Load(p);
@@ -23,6 +23,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
         return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> FmaSub(Vector512<T> a, Vector512<T> b, Vector512<T> c) => Fma(a, b, -c);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Neg(Vector512<T> a) => -a;
@@ -39,6 +40,15 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512<T> mask) => Vector512.ExtractMostSignificantBits(mask) != 0;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> a, Vector512<T> b) => Vector512.ConditionalSelect(mask, a, b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> SelectBySign(Vector512<T> x, Vector512<T> ifNegative, Vector512<T> otherwise)
+    {
+        Vector512<T> mask = typeof(T) == typeof(double) || typeof(T) == typeof(long)
+            ? Vector512.LessThan(x.AsInt64(), Vector512<long>.Zero).As<long, T>()
+            : Vector512.LessThan(x.AsInt32(), Vector512<int>.Zero).As<int, T>();
+        return Vector512.ConditionalSelect(mask, ifNegative, otherwise);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Pow2OfShifted(Vector512<T> shifted)
@@ -72,5 +82,25 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
     {
         ulong bits = Vector512.ExtractMostSignificantBits(mask);
         return bits == 0 ? -1 : System.Numerics.BitOperations.TrailingZeroCount(bits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static ulong MaskBits(Vector512<T> mask) => Vector512.ExtractMostSignificantBits(mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> ConditionMask(byte* cond)
+    {
+        if (sizeof(T) == 1)
+            return (~Vector512.Equals(Vector512.Load(cond), Vector512<byte>.Zero)).As<byte, T>();
+        if (sizeof(T) == 4)
+        {
+            // 16 bytes widened to 16 ints in two steps (vpmovzxbd with AVX-512).
+            Vector256<ushort> halfWide = Vector256.WidenLower(Vector256.Create(Vector128.Load(cond), Vector128<byte>.Zero));
+            Vector512<uint> wide = Vector512.WidenLower(Vector512.Create(halfWide, Vector256<ushort>.Zero));
+            return (~Vector512.Equals(wide, Vector512<uint>.Zero)).As<uint, T>();
+        }
+        Vector128<ushort> w16 = Vector128.WidenLower(Vector128.CreateScalar(*(ulong*)cond).AsByte());
+        Vector256<uint> w32 = Vector256.WidenLower(Vector256.Create(w16, Vector128<ushort>.Zero));
+        Vector512<ulong> w64 = Vector512.WidenLower(Vector512.Create(w32, Vector256<uint>.Zero));
+        return (~Vector512.Equals(w64, Vector512<ulong>.Zero)).As<ulong, T>();
     }
 }

@@ -31,6 +31,7 @@ internal readonly unsafe struct Simd512x2<T> : ISimd<Vector512x2<T>, T> where T 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Mul(Vector512x2<T> a, Vector512x2<T> b) => Pair(a.Lo * b.Lo, a.Hi * b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Div(Vector512x2<T> a, Vector512x2<T> b) => Pair(a.Lo / b.Lo, a.Hi / b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Fma(Vector512x2<T> a, Vector512x2<T> b, Vector512x2<T> c) => Pair(Simd512<T>.Fma(a.Lo, b.Lo, c.Lo), Simd512<T>.Fma(a.Hi, b.Hi, c.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> FmaSub(Vector512x2<T> a, Vector512x2<T> b, Vector512x2<T> c) => Pair(Simd512<T>.FmaSub(a.Lo, b.Lo, c.Lo), Simd512<T>.FmaSub(a.Hi, b.Hi, c.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Sqrt(Vector512x2<T> a) => Pair(Vector512.Sqrt(a.Lo), Vector512.Sqrt(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Abs(Vector512x2<T> a) => Pair(Vector512.Abs(a.Lo), Vector512.Abs(a.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Neg(Vector512x2<T> a) => Pair(-a.Lo, -a.Hi);
@@ -46,7 +47,8 @@ internal readonly unsafe struct Simd512x2<T> : ISimd<Vector512x2<T>, T> where T 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> And(Vector512x2<T> a, Vector512x2<T> b) => Pair(a.Lo & b.Lo, a.Hi & b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Or(Vector512x2<T> a, Vector512x2<T> b) => Pair(a.Lo | b.Lo, a.Hi | b.Hi);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512x2<T> mask) => Vector512.ExtractMostSignificantBits(mask.Lo | mask.Hi) != 0;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Select(Vector512x2<T> mask, Vector512x2<T> a, Vector512x2<T> b) => Pair(Vector512.ConditionalSelect(mask.Lo, a.Lo, b.Lo), Vector512.ConditionalSelect(mask.Hi, a.Hi, b.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Select(Vector512x2<T> mask, Vector512x2<T> a, Vector512x2<T> b) => Pair(Simd512<T>.Select(mask.Lo, a.Lo, b.Lo), Simd512<T>.Select(mask.Hi, a.Hi, b.Hi));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> SelectBySign(Vector512x2<T> x, Vector512x2<T> ifNegative, Vector512x2<T> otherwise) => Pair(Simd512<T>.SelectBySign(x.Lo, ifNegative.Lo, otherwise.Lo), Simd512<T>.SelectBySign(x.Hi, ifNegative.Hi, otherwise.Hi));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512x2<T> Pow2OfShifted(Vector512x2<T> shifted) => Pair(Simd512<T>.Pow2OfShifted(shifted.Lo), Simd512<T>.Pow2OfShifted(shifted.Hi));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

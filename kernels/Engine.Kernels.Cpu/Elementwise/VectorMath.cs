@@ -287,6 +287,89 @@ internal static class VectorMath<T, TV, TS>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Gelu(TV x)
     {
+        if (!MathCoefficients<T>.HasGeluCentral)
+            return GeluWide(x);
+        return GeluWithCentralRange(x);
+    }
+
+    /// <summary>
+    /// The central formula for every lane, and the wide one only where a lane lies below −limit (or is −∞):
+    /// one vector-wide test skips it otherwise. Not inlined: the JIT's inlining budget is per compiled method, and the central formula
+    /// fits it whole only as a method of its own (inlined into the loop, it would be left half-inlined).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TV GeluWithCentralRange(TV x)
+    {
+        TV central = GeluCentral(x);
+        TV below = TS.LessThan(x, C(-MathCoefficients<T>.GeluCentralLimit));
+        // Lane by lane, so a lane's result never depends on its neighbours (same bits however the row is split).
+        return TS.Any(below) ? TS.Select(below, GeluWideOutOfLine(x), central) : central;
+    }
+
+    /// <summary>
+    /// GELU for lanes x ≥ −limit: Q(t) = ½·exp(−t²/2 + t·P(t − c)), t = min(|x|, limit), with no division and
+    /// no range checks in the exponential (its argument stays in [−17, 0]). The kernel is bound by its
+    /// dependency chain, so it is written for latency: n comes from a quadratic estimate of the exponent
+    /// (within 0.055, computed alongside P rather than after it; |r| ≤ 0.40, one more coefficient in e^r),
+    /// both polynomials go by Estrin, and the small rest of the reduction multiplies 2^n off the chain.
+    /// −t²/2 = a + lo exactly (FMA); ln2 is split at 19 bits so n·ln2_hi and a − n·ln2_hi are exact; t·P
+    /// enters by FMA unrounded, and e^(lo − n·ln2_lo) (|·| &lt; 1e-5) is taken to first order. Positive x
+    /// beyond the limit get Q(limit) &lt; 2e-8 instead of Q(x); NaN passes the clamp and stays NaN; the ½
+    /// rides in 2^n; the final select reads the sign bit of x (−0 takes Q = ½ either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV GeluCentral(TV x)
+    {
+        const double Log2E = 1.4426950408889634;
+        TV t = TS.MinFast(C(MathCoefficients<T>.GeluCentralLimit), TS.Abs(x));
+        TV p = Estrin11(TS.Sub(t, C(MathCoefficients<T>.GeluCentralCentre)), MathCoefficients<T>.GeluCentral);
+        TV u = TS.Mul(t, C(-0.5));
+        TV a = TS.Mul(t, u);
+        TV lo = TS.FmaSub(t, u, a);
+        // −t²/2 + t·P ≈ 0.89·a − 0.65·t (max deviation 0.055 on [0, limit]).
+        TV shiftPlusK = C(typeof(T) == typeof(float) ? FloatBits.Shift - 1 : DoubleBits.Shift - 1);
+        TV shifted = TS.Add(TS.Fma(a, C(0.89 * Log2E), TS.Mul(t, C(-0.65 * Log2E))), shiftPlusK);
+        TV n = TS.Sub(shifted, shiftPlusK);
+        TV r = TS.Fma(t, p, TS.Fma(n, C(-0.693147659301757812), a));
+        TV pow2 = TS.Pow2OfShifted(shifted);
+        pow2 = TS.Fma(pow2, TS.Fma(n, C(4.7874181e-7), lo), pow2);
+        TV r2 = TS.Mul(r, r);
+        ReadOnlySpan<T> e = MathCoefficients<T>.GeluExpM1Tail;
+        ref T e0 = ref MemoryMarshal.GetReference(e);
+        TV e01 = TS.Fma(TS.Splat(Unsafe.Add(ref e0, 1)), r, TS.Splat(e0));
+        TV e23 = TS.Fma(TS.Splat(Unsafe.Add(ref e0, 3)), r, TS.Splat(Unsafe.Add(ref e0, 2)));
+        TV e45 = TS.Fma(TS.Splat(Unsafe.Add(ref e0, 5)), r, TS.Splat(Unsafe.Add(ref e0, 4)));
+        TV expM1 = TS.Fma(r2, TS.Fma(TS.Fma(e45, r2, e23), r2, e01), r);
+        TV q = TS.Fma(expM1, pow2, pow2);
+        return TS.Mul(x, TS.SelectBySign(x, q, TS.Sub(C(1.0), q)));
+    }
+
+    /// <summary>Σ c[i]·x^i for 11 coefficients by Estrin's scheme: 4 FMAs deep instead of Horner's 10.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Estrin11(TV x, ReadOnlySpan<T> c)
+    {
+        ref T c0 = ref MemoryMarshal.GetReference(c);
+        TV x2 = TS.Mul(x, x);
+        TV x4 = TS.Mul(x2, x2);
+        TV p01 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 1)), x, TS.Splat(c0));
+        TV p23 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 3)), x, TS.Splat(Unsafe.Add(ref c0, 2)));
+        TV p45 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 5)), x, TS.Splat(Unsafe.Add(ref c0, 4)));
+        TV p67 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 7)), x, TS.Splat(Unsafe.Add(ref c0, 6)));
+        TV p89 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 9)), x, TS.Splat(Unsafe.Add(ref c0, 8)));
+        TV p03 = TS.Fma(p23, x2, p01);
+        TV p47 = TS.Fma(p67, x2, p45);
+        TV p810 = TS.Fma(TS.Splat(Unsafe.Add(ref c0, 10)), x2, p89);
+        return TS.Fma(TS.Fma(p810, x4, p47), x4, p03);
+    }
+
+    /// <summary><see cref="GeluWide"/> as a call, off the float fast path.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TV GeluWideOutOfLine(TV x) => GeluWide(x);
+
+    /// <summary>GELU for any x, by the normal-tail formula (see <see cref="Gelu"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV GeluWide(TV x)
+    {
         TV unguard = C(Math.ScaleB(1.0, -GeluGuardExponent));
         TV qScaled = NormalTailScaled(TS.Abs(x));
         TV negative = TS.Mul(TS.Mul(x, qScaled), unguard);

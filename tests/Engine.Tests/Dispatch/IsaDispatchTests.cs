@@ -44,6 +44,8 @@ public class IsaDispatchTests
             {
                 ("Exp", () => x.Exp()),
                 ("Add", () => _ = x + x),
+                ("Lt", () => _ = x < x),
+                ("Where", () => Tensor.Where(x > 0, x, x)),
                 ("Sum", () => x.Sum(1)),
                 ("ArgMax", () => x.ArgMax(1)),
                 ("Softmax", () => x.Softmax()),

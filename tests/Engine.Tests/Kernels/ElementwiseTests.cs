@@ -251,7 +251,7 @@ public sealed unsafe class ElementwiseTests
     {
         var random = new Random(seed);
         int length = random.Next(0, 301);
-        foreach (var (aStride, bStride) in new[] { (1L, 1L), (0L, 1L), (1L, 0L) })
+        foreach (var (aStride, bStride) in new[] { (1L, 1L), (0L, 1L), (1L, 0L), (0L, 0L) })
         {
             CheckCompare<float>(random, length, aStride, bStride, v => (float)Math.Round(v));
             CheckCompare<double>(random, length, aStride, bStride, v => Math.Round(v));
@@ -260,21 +260,33 @@ public sealed unsafe class ElementwiseTests
         return true;
     }
 
+    /// <summary>About one value in eight replaced by NaN (on top of the specials), so NaN meets NaN and numbers.</summary>
+    private static double[] WithNaNs(Random random, double[] values)
+    {
+        for (int i = 0; i < values.Length; i++) if (random.Next(8) == 0) values[i] = double.NaN;
+        return values;
+    }
+
     private static void CheckCompare<T>(Random random, int length, long aStride, long bStride, Func<double, T> make) where T : unmanaged
     {
-        T[] a = RandomValues(random, Math.Max(1, length)).Select(make).ToArray();
-        T[] b = RandomValues(random, Math.Max(1, length)).Select(make).ToArray();
+        T[] a = WithNaNs(random, RandomValues(random, Math.Max(1, length))).Select(make).ToArray();
+        T[] b = WithNaNs(random, RandomValues(random, Math.Max(1, length))).Select(make).ToArray();
         foreach (CompareOp op in Enum.GetValues<CompareOp>())
+        foreach (var isa in Paths)
         {
-            var y = new byte[length];
+            // Sentinels past the end: a path must not write beyond n.
+            var y = Enumerable.Repeat((byte)0xCD, length + 8).ToArray();
             fixed (T* pa = a, pb = b)
             fixed (byte* py = y)
-                Compare.Apply(op, pa, aStride, pb, bStride, py, length);
+                Compare.Apply(op, pa, aStride, pb, bStride, py, length, isa);
             for (int i = 0; i < length; i++)
             {
                 byte want = Compare.Reference(op, a[i * aStride], b[i * bStride]) ? (byte)1 : (byte)0;
-                if (y[i] != want) throw new Xunit.Sdk.XunitException($"{op} {typeof(T).Name} at {i}");
+                if (y[i] != want)
+                    throw new Xunit.Sdk.XunitException($"{op} {isa} {typeof(T).Name} strides ({aStride},{bStride}) at {i}: got {y[i]} want {want}");
             }
+            for (int i = length; i < y.Length; i++)
+                if (y[i] != 0xCD) throw new Xunit.Sdk.XunitException($"{op} {isa} {typeof(T).Name} wrote past the end at {i}");
         }
     }
 
@@ -300,30 +312,61 @@ public sealed unsafe class ElementwiseTests
         var mask = new byte[Math.Max(1, length)];
         random.NextBytes(mask);
         for (int i = 0; i < mask.Length; i++) if (random.Next(2) == 0) mask[i] = 0;
+        if (random.Next(4) == 0) mask[0] = 0; // a broadcast condition that is false
         foreach (long cs in new[] { 1L, 0L })
-        foreach (long s in new[] { 1L, 0L })
+        foreach (long aStride in new[] { 1L, 0L })
+        foreach (long bStride in new[] { 1L, 0L })
         {
-            CheckSelect(mask, cs, s, length, random, v => (float)v);
-            CheckSelect(mask, cs, s, length, random, v => v);
-            CheckSelect(mask, cs, s, length, random, v => (int)v);
-            CheckSelect(mask, cs, s, length, random, v => (byte)(int)v);
+            CheckSelect(mask, cs, aStride, bStride, length, random, v => (float)v);
+            CheckSelect(mask, cs, aStride, bStride, length, random, v => v);
+            CheckSelect(mask, cs, aStride, bStride, length, random, v => (int)v);
+            CheckSelect(mask, cs, aStride, bStride, length, random, v => (byte)(int)v);
         }
         return true;
     }
 
-    private static void CheckSelect<T>(byte[] mask, long condStride, long stride, int length, Random random, Func<double, T> make)
+    private static void CheckSelect<T>(byte[] mask, long condStride, long aStride, long bStride, int length, Random random, Func<double, T> make)
         where T : unmanaged, IEquatable<T>
     {
-        T[] a = Enumerable.Range(0, Math.Max(1, length)).Select(_ => make(random.Next(256))).ToArray();
-        T[] b = Enumerable.Range(0, Math.Max(1, length)).Select(_ => make(random.Next(256))).ToArray();
-        var y = new T[length];
-        fixed (byte* pm = mask)
-        fixed (T* pa = a, pb = b, py = y)
-            Select.Apply(pm, condStride, pa, stride, pb, 1, py, length);
-        for (int i = 0; i < length; i++)
+        // NaN sprinkled in for float and double (byte and int turn it into some integer).
+        T[] a = Enumerable.Range(0, Math.Max(1, length)).Select(_ => make(random.Next(10) == 0 ? double.NaN : random.Next(256) - 128)).ToArray();
+        T[] b = Enumerable.Range(0, Math.Max(1, length)).Select(_ => make(random.Next(10) == 0 ? double.NaN : random.Next(256) - 128)).ToArray();
+        foreach (var isa in Paths)
         {
-            T want = mask[i * condStride] != 0 ? a[i * stride] : b[i];
-            if (!y[i].Equals(want)) throw new Xunit.Sdk.XunitException($"Select {typeof(T).Name} at {i}");
+            var y = new T[length];
+            fixed (byte* pm = mask)
+            fixed (T* pa = a, pb = b, py = y)
+                Select.Apply(pm, condStride, pa, aStride, pb, bStride, py, length, isa);
+            for (int i = 0; i < length; i++)
+            {
+                T want = mask[i * condStride] != 0 ? a[i * aStride] : b[i * bStride];
+                if (!y[i].Equals(want))
+                    throw new Xunit.Sdk.XunitException($"Select {isa} {typeof(T).Name} strides ({condStride},{aStride},{bStride}) at {i}: got {y[i]} want {want}");
+            }
         }
+    }
+
+    [Theory]
+    [InlineData(CpuIsa.Scalar)]
+    [InlineData(CpuIsa.Avx2)]
+    [InlineData(CpuIsa.Avx512)]
+    public void Compare_and_select_record_the_path_taken(CpuIsa isa)
+    {
+        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
+        float[] a = [1f, 2f], b = [2f, 1f];
+        var mask = new byte[2];
+        var y = new float[2];
+        fixed (float* pa = a, pb = b, py = y)
+        fixed (byte* pm = mask)
+        {
+            IsaDispatch.ResetLastTaken();
+            Compare.Apply(CompareOp.Less, pa, 1, pb, 1, pm, 2, isa);
+            Assert.Equal(isa, IsaDispatch.LastTaken);
+            IsaDispatch.ResetLastTaken();
+            Select.Apply(pm, 1, pa, 1, pb, 1, py, 2, isa);
+            Assert.Equal(isa, IsaDispatch.LastTaken);
+        }
+        Assert.Equal([1, 0], mask);
+        Assert.Equal([1f, 1f], y);
     }
 }
