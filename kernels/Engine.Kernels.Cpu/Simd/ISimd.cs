@@ -1,10 +1,11 @@
 namespace Engine.Kernels.Cpu;
 
 /// <summary>
-/// The vector operations the elementwise math is written against, so each function is written once and
-/// instantiated for <c>Vector256&lt;T&gt;</c> (AVX2) and <c>Vector512&lt;T&gt;</c> (AVX-512, or its software
-/// emulation). <typeparamref name="T"/> is <see cref="float"/> or <see cref="double"/>; the JIT folds the
-/// element-type branches inside each implementation.
+/// The one vector layer every SIMD kernel is written against — elementwise math, reductions, softmax and
+/// the GEMM micro-kernel — so each kernel is written once and instantiated for <c>Vector256&lt;T&gt;</c>
+/// (AVX2) and <c>Vector512&lt;T&gt;</c> (AVX-512, or its software emulation), and for vector pairs.
+/// <typeparamref name="T"/> is <see cref="float"/>, <see cref="double"/> (or <see cref="int"/> where a
+/// kernel says so); the JIT folds the element-type branches inside each implementation.
 /// </summary>
 internal unsafe interface ISimd<TV, T> where TV : struct where T : unmanaged
 {
