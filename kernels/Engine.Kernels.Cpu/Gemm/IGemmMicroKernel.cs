@@ -23,4 +23,10 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
 
     /// <summary>Computes one full Mr×Nr tile of C (row stride <paramref name="ldc"/>).</summary>
     static abstract void Multiply(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta);
+
+    /// <summary>
+    /// <see cref="Multiply"/> with A read in place instead of packed: element (i, p) of the Mr×kc sliver is
+    /// a[i*lda + p] (unit column stride). Rounds exactly as <see cref="Multiply"/> (same FMA order).
+    /// </summary>
+    static abstract void MultiplyRows(int kc, T* a, long lda, T* packedB, T* c, long ldc, T alpha, T beta);
 }

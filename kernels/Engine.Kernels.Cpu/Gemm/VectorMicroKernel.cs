@@ -88,6 +88,64 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         }
     }
 
+    public static void MultiplyRows(int kc, T* a, long lda, T* b, T* c, long ldc, T alpha, T beta)
+    {
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc);
+        int nr = Nr;
+        // Six row pointers stepped together: each broadcast reads its row in place, so A is never packed.
+        T* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda;
+        TV b0 = default, b1 = default, ai = default;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4, a0 += 4, a1 += 4, a2 += 4, a3 += 4, a4 += 4, a5 += 4, b += 4 * nr)
+        {
+            StepRows(a0, a1, a2, a3, a4, a5, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            StepRows(a0, a1, a2, a3, a4, a5, b, 1, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            StepRows(a0, a1, a2, a3, a4, a5, b, 2, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            StepRows(a0, a1, a2, a3, a4, a5, b, 3, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
+        for (; p < kc; p++, a0++, a1++, a2++, a3++, a4++, a5++, b += nr)
+            StepRows(a0, a1, a2, a3, a4, a5, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+
+        TV alphaV = TSimd.Splat(alpha);
+        if (beta == T.Zero)
+        {
+            StoreRow(c, c00, c01, alphaV);
+            StoreRow(c + ldc, c10, c11, alphaV);
+            StoreRow(c + 2 * ldc, c20, c21, alphaV);
+            StoreRow(c + 3 * ldc, c30, c31, alphaV);
+            StoreRow(c + 4 * ldc, c40, c41, alphaV);
+            StoreRow(c + 5 * ldc, c50, c51, alphaV);
+        }
+        else
+        {
+            TV betaV = TSimd.Splat(beta);
+            UpdateRow(c, c00, c01, alphaV, betaV);
+            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
+            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
+            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
+            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
+            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
+        }
+    }
+
+    /// <summary>k step <paramref name="s"/> with A read in place: row i of the tile += a_i[s] · b[s·Nr ..).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepRows(T* a0, T* a1, T* a2, T* a3, T* a4, T* a5, T* b, int s, ref TV b0, ref TV b1, ref TV ai,
+        ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21,
+        ref TV c30, ref TV c31, ref TV c40, ref TV c41, ref TV c50, ref TV c51)
+    {
+        b0 = TSimd.Load(b + s * Nr);
+        b1 = TSimd.Load(b + s * Nr + TSimd.Count);
+        Row(a0 + s, b0, b1, ref ai, ref c00, ref c01);
+        Row(a1 + s, b0, b1, ref ai, ref c10, ref c11);
+        Row(a2 + s, b0, b1, ref ai, ref c20, ref c21);
+        Row(a3 + s, b0, b1, ref ai, ref c30, ref c31);
+        Row(a4 + s, b0, b1, ref ai, ref c40, ref c41);
+        Row(a5 + s, b0, b1, ref ai, ref c50, ref c51);
+    }
+
     /// <summary>k step <paramref name="s"/> from a and b: row i of the tile += a[s·6 + i] · b[s·Nr ..), as two vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(T* a, T* b, int s, ref TV b0, ref TV b1, ref TV ai, ref TV c00, ref TV c01, ref TV c10, ref TV c11, ref TV c20, ref TV c21,

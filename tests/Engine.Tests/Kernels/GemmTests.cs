@@ -211,6 +211,33 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// Narrow and small B, where the driver reads row-major A in place instead of packing it: n = 1..40 around
+    /// the one- and two-vector tile widths, every layout pair (column-major and strided A take the packed path),
+    /// m with and without a ragged last row block, k within one block and across several, beta zero and not.
+    /// </summary>
+    [Theory]
+    [InlineData(CpuIsa.Scalar)]
+    [InlineData(CpuIsa.Avx2)]
+    [InlineData(CpuIsa.Avx512)]
+    public void NarrowAndSmallShapesMatchReference(CpuIsa isa)
+    {
+        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
+        var layouts = new[] { OperandLayout.RowMajor, OperandLayout.ColumnMajor, OperandLayout.Strided };
+        int[] ks = [1, 37, 300];
+        for (int n = 1; n <= 40; n++)
+        foreach (var aLayout in layouts)
+        foreach (var bLayout in layouts)
+        foreach (int m in new[] { 1 + n % 6, 13 })
+        {
+            int k = ks[(n + (int)aLayout + (int)bLayout) % ks.Length];
+            double beta = (n + m) % 2 == 0 ? 0.0 : -1.5;
+            var gc = new GemmCase(m, n, k, aLayout, bLayout, 2.5, beta, n * 100 + m);
+            GemmCheck.AssertMatchesReference<float>(gc, isa);
+            GemmCheck.AssertMatchesReference<double>(gc, isa);
+        }
+    }
+
     /// <summary>Negative strides (views that walk rows or columns backwards) are just strides.</summary>
     [Theory]
     [InlineData(CpuIsa.Scalar)]
@@ -348,6 +375,11 @@ public class GemmThreadingTests
     [InlineData(CpuIsa.Avx2, 7, 1500, 300)]
     [InlineData(CpuIsa.Scalar, 97, 131, 250)]
     [InlineData(CpuIsa.Avx512, 61, 150, 350)]
+    [InlineData(CpuIsa.Avx2, 1000, 10, 512)]
+    [InlineData(CpuIsa.Avx2, 601, 33, 200)]
+    [InlineData(CpuIsa.Avx2, 131, 130, 190)]
+    [InlineData(CpuIsa.Avx512, 700, 17, 300)]
+    [InlineData(CpuIsa.Scalar, 3001, 3, 400)]
     public unsafe void ThreadedEqualsSingleThreaded(CpuIsa isa, int m, int n, int k)
     {
         if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
