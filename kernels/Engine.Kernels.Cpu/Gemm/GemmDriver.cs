@@ -70,9 +70,10 @@ internal static unsafe class GemmDriver<T, TKernel>
     {
         GemmBlocking blocking = TKernel.Blocking;
         int kcStep = BalancedStep(k, blocking.Kc, 1);
-        if (a.ColStride == 1 && ReadsAInPlace(n, kcStep))
+        bool rowMajorA = a.ColStride == 1;
+        if (rowMajorA ? ReadsRowMajorAInPlace(n, kcStep) : a.RowStride == 1 && ReadsColumnMajorAInPlace(n, kcStep))
         {
-            RunSerialInPlaceA(m, n, k, kcStep, alpha, a, b, beta, c, ldc);
+            RunSerialInPlaceA(m, n, k, kcStep, alpha, a, b, beta, c, ldc, rowMajorA);
             return;
         }
         int mcStep = BalancedStep(m, blocking.Mc, TKernel.Mr);
@@ -101,18 +102,31 @@ internal static unsafe class GemmDriver<T, TKernel>
     }
 
     /// <summary>
-    /// Whether to skip packing A (whose rows are contiguous along k) and let the kernel read Mr rows in place,
-    /// reusing them from L1 across the jr sweep: pays whenever the packed kc×n panel of B, which that sweep then
-    /// streams once per Mr rows, stays in L2. That covers narrow B (n ≤ Nr, where packing A cost about as much
-    /// as the one tile per row block that used it) and small problems, where packing is mostly overhead.
-    /// Measured on Zen 3 (float, 1 thread): 128×512×10 37 → 48 GFLOP/s, 32³ 54 → 63, 256³ 94 → 97;
-    /// n = 512 (a 512 KiB panel) is slower in place, so it keeps packing.
+    /// Whether to skip packing row-major A and let the kernel read Mr rows in place, reusing them from L1
+    /// across the jr sweep: pays whenever the packed kc×n panel of B, which that sweep then streams once per
+    /// Mr rows, stays in L2. That covers narrow B (n ≤ Nr, where packing A cost about as much as the one tile
+    /// per row block that used it) and small problems, where packing is mostly overhead. Measured on Zen 3
+    /// (float, 1 thread): 128×512×10 37 → 50 GFLOP/s, 32³ 55 → 65, 256³ 95 → 98; n = 512 (a 512 KiB panel)
+    /// is slower in place, so it keeps packing.
     /// </summary>
-    private static bool ReadsAInPlace(int n, int kcStep) =>
-        (long)kcStep * RoundUp(n, TKernel.Nr) * sizeof(T) <= InPlaceAMaxPanelBytes;
+    private static bool ReadsRowMajorAInPlace(int n, int kcStep) => PanelBytes(n, kcStep) <= InPlaceAMaxPanelBytes;
 
-    /// <summary>Largest packed B panel for which A is read in place: half a Zen 3 L2.</summary>
+    /// <summary>
+    /// The same for column-major A, whose Mr elements of a k step share one cache line: a tile touches kc lines
+    /// lda apart, which a power-of-two lda crowds into few L1 sets, so reuse across a jr sweep is unreliable
+    /// (128³ measured 81 → 73 in place). Only when there is no sweep (n ≤ Nr: Aᵀ·G of a narrow layer, 28 → 48)
+    /// or the whole problem is tiny (32³ 50 → 65, 64³ 71 → 85).
+    /// </summary>
+    private static bool ReadsColumnMajorAInPlace(int n, int kcStep) =>
+        n <= TKernel.Nr || PanelBytes(n, kcStep) <= InPlaceColumnMajorMaxPanelBytes;
+
+    private static long PanelBytes(int n, int kcStep) => (long)kcStep * RoundUp(n, TKernel.Nr) * sizeof(T);
+
+    /// <summary>Largest packed B panel for which row-major A is read in place: half a Zen 3 L2.</summary>
     private const long InPlaceAMaxPanelBytes = 256 * 1024;
+
+    /// <summary>Largest packed B panel for which column-major A is read in place (64³ float).</summary>
+    private const long InPlaceColumnMajorMaxPanelBytes = 16 * 1024;
 
     /// <summary>
     /// The loop nest without A packing: jc → pc → pack B → ir (Mr rows of A in place) → jr. The Mr×kc rows of A
@@ -120,7 +134,7 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// kernel reads Mr rows. Each C element sees the same FMA sequence as in <see cref="RunSerial"/>.
     /// </summary>
     private static void RunSerialInPlaceA(int m, int n, int k, int kcStep, T alpha, StridedMatrix<T> a,
-        StridedMatrix<T> b, T beta, T* c, long ldc)
+        StridedMatrix<T> b, T beta, T* c, long ldc, bool rowMajorA)
     {
         GemmBlocking blocking = TKernel.Blocking;
         int mr = TKernel.Mr, nr = TKernel.Nr;
@@ -149,11 +163,13 @@ internal static unsafe class GemmDriver<T, TKernel>
                         T* bSliver = packedB + (long)jr * kc;
                         if (cols == nr)
                         {
-                            TKernel.MultiplyRows(kc, aRows, a.RowStride, bSliver, cRow + jr, ldc, alpha, passBeta);
+                            if (rowMajorA) TKernel.MultiplyRows(kc, aRows, a.RowStride, bSliver, cRow + jr, ldc, alpha, passBeta);
+                            else TKernel.MultiplyColumns(kc, aRows, a.ColStride, bSliver, cRow + jr, ldc, alpha, passBeta);
                         }
                         else
                         {
-                            TKernel.MultiplyRows(kc, aRows, a.RowStride, bSliver, edgeTile, nr, T.One, T.Zero);
+                            if (rowMajorA) TKernel.MultiplyRows(kc, aRows, a.RowStride, bSliver, edgeTile, nr, T.One, T.Zero);
+                            else TKernel.MultiplyColumns(kc, aRows, a.ColStride, bSliver, edgeTile, nr, T.One, T.Zero);
                             GemmTile<T>.Store(mr, cols, edgeTile, nr, cRow + jr, ldc, alpha, passBeta);
                         }
                     }

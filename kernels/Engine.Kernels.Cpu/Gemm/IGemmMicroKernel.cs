@@ -29,4 +29,10 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
     /// a[i*lda + p] (unit column stride). Rounds exactly as <see cref="Multiply"/> (same FMA order).
     /// </summary>
     static abstract void MultiplyRows(int kc, T* a, long lda, T* packedB, T* c, long ldc, T alpha, T beta);
+
+    /// <summary>
+    /// <see cref="Multiply"/> with column-major A read in place: element (i, p) of the sliver is a[i + p*lda]
+    /// (unit row stride). Rounds exactly as <see cref="Multiply"/>.
+    /// </summary>
+    static abstract void MultiplyColumns(int kc, T* a, long lda, T* packedB, T* c, long ldc, T alpha, T beta);
 }

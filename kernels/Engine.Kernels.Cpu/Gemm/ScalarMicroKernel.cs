@@ -41,4 +41,19 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
         }
         GemmTile<T>.Store(Rows, Cols, acc, Cols, c, ldc, alpha, beta);
     }
+
+    public static void MultiplyColumns(int kc, T* a, long lda, T* packedB, T* c, long ldc, T alpha, T beta)
+    {
+        T* acc = stackalloc T[Rows * Cols];
+        for (int x = 0; x < Rows * Cols; x++) acc[x] = T.Zero;
+        for (int p = 0; p < kc; p++, a += lda, packedB += Cols)
+        {
+            for (int i = 0; i < Rows; i++)
+            {
+                T ai = a[i];
+                for (int j = 0; j < Cols; j++) acc[i * Cols + j] += ai * packedB[j];
+            }
+        }
+        GemmTile<T>.Store(Rows, Cols, acc, Cols, c, ldc, alpha, beta);
+    }
 }

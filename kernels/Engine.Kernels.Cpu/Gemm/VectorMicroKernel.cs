@@ -130,6 +130,50 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         }
     }
 
+    public static void MultiplyColumns(int kc, T* a, long lda, T* b, T* c, long ldc, T alpha, T beta)
+    {
+        TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        TV c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        PrefetchTile(c, ldc);
+        int nr = Nr;
+        // Column-major A in place: step p's six elements are contiguous at a + p·lda, as in a packed sliver
+        // whose step is lda instead of Mr. Four step pointers per unrolled iteration; Step s reads A at
+        // pointer + s·Mr (and B at b + s·Nr), so step s is handed its pointer less s·Mr.
+        TV b0 = default, b1 = default, ai = default;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4, a += 4 * lda, b += 4 * nr)
+        {
+            T* a1 = a + lda, a2 = a + 2 * lda, a3 = a1 + 2 * lda;
+            Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a1 - Rows, b, 1, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a2 - 2 * Rows, b, 2, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+            Step(a3 - 3 * Rows, b, 3, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+        }
+        for (; p < kc; p++, a += lda, b += nr)
+            Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
+
+        TV alphaV = TSimd.Splat(alpha);
+        if (beta == T.Zero)
+        {
+            StoreRow(c, c00, c01, alphaV);
+            StoreRow(c + ldc, c10, c11, alphaV);
+            StoreRow(c + 2 * ldc, c20, c21, alphaV);
+            StoreRow(c + 3 * ldc, c30, c31, alphaV);
+            StoreRow(c + 4 * ldc, c40, c41, alphaV);
+            StoreRow(c + 5 * ldc, c50, c51, alphaV);
+        }
+        else
+        {
+            TV betaV = TSimd.Splat(beta);
+            UpdateRow(c, c00, c01, alphaV, betaV);
+            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
+            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
+            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
+            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
+            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
+        }
+    }
+
     /// <summary>k step <paramref name="s"/> with A read in place: row i of the tile += a_i[s] · b[s·Nr ..).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StepRows(T* a0, T* a1, T* a2, T* a3, T* a4, T* a5, T* b, int s, ref TV b0, ref TV b1, ref TV ai,

@@ -367,25 +367,31 @@ public class GemmThreadingTests
 {
     /// <summary>
     /// One thread and several threads give identical C, whichever dimension gets split (each shape is big
-    /// enough, over 3·2^20 multiply-adds, for the driver to use up to three threads).
+    /// enough, over 3·2^20 multiply-adds, for the driver to use up to three threads), including narrow B with
+    /// A read in place, row- or column-major.
     /// </summary>
     [Theory]
-    [InlineData(CpuIsa.Avx2, 300, 257, 190)]
-    [InlineData(CpuIsa.Avx2, 400, 12, 700)]
-    [InlineData(CpuIsa.Avx2, 7, 1500, 300)]
-    [InlineData(CpuIsa.Scalar, 97, 131, 250)]
-    [InlineData(CpuIsa.Avx512, 61, 150, 350)]
-    [InlineData(CpuIsa.Avx2, 1000, 10, 512)]
-    [InlineData(CpuIsa.Avx2, 601, 33, 200)]
-    [InlineData(CpuIsa.Avx2, 131, 130, 190)]
-    [InlineData(CpuIsa.Avx512, 700, 17, 300)]
-    [InlineData(CpuIsa.Scalar, 3001, 3, 400)]
-    public unsafe void ThreadedEqualsSingleThreaded(CpuIsa isa, int m, int n, int k)
+    [InlineData(CpuIsa.Avx2, 300, 257, 190, false)]
+    [InlineData(CpuIsa.Avx2, 400, 12, 700, false)]
+    [InlineData(CpuIsa.Avx2, 7, 1500, 300, false)]
+    [InlineData(CpuIsa.Scalar, 97, 131, 250, false)]
+    [InlineData(CpuIsa.Avx512, 61, 150, 350, false)]
+    [InlineData(CpuIsa.Avx2, 1000, 10, 512, false)]
+    [InlineData(CpuIsa.Avx2, 601, 33, 200, false)]
+    [InlineData(CpuIsa.Avx2, 131, 130, 190, false)]
+    [InlineData(CpuIsa.Avx512, 700, 17, 300, false)]
+    [InlineData(CpuIsa.Scalar, 3001, 3, 400, false)]
+    [InlineData(CpuIsa.Avx2, 1000, 10, 512, true)]
+    [InlineData(CpuIsa.Avx2, 1501, 16, 150, true)]
+    [InlineData(CpuIsa.Avx512, 700, 17, 300, true)]
+    public unsafe void ThreadedEqualsSingleThreaded(CpuIsa isa, int m, int n, int k, bool columnMajorA)
     {
         if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
         var random = new Random(m + n + k);
-        var a = GemmCheck.Convert<float>(StridedOperand.Random(m, k, OperandLayout.RowMajor, random).Data);
+        var aLayout = columnMajorA ? OperandLayout.ColumnMajor : OperandLayout.RowMajor;
+        var a = GemmCheck.Convert<float>(StridedOperand.Random(m, k, aLayout, random).Data);
         var b = GemmCheck.Convert<float>(StridedOperand.Random(k, n, OperandLayout.ColumnMajor, random).Data);
+        long aRowStride = columnMajorA ? 1 : k, aColStride = columnMajorA ? m : 1;
         var c0 = GemmCheck.Convert<float>(GemmCheck.InitialC(m, n, 1, random));
         float[] Multiply(int threads)
         {
@@ -393,7 +399,7 @@ public class GemmThreadingTests
             WithThreads(threads, () =>
             {
                 fixed (float* pa = a, pb = b, pc = c)
-                    Gemm.Run(m, n, k, 0.75f, pa, k, 1, pb, 1, k, -1.25f, pc, n + 3, isa);
+                    Gemm.Run(m, n, k, 0.75f, pa, aRowStride, aColStride, pb, 1, k, -1.25f, pc, n + 3, isa);
             });
             return c;
         }
