@@ -114,11 +114,12 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <summary>
     /// The same for column-major A, whose Mr elements of a k step share one cache line: a tile touches kc lines
     /// lda apart, which a power-of-two lda crowds into few L1 sets, so reuse across a jr sweep is unreliable
-    /// (128³ measured 81 → 73 in place). Only when there is no sweep (n ≤ Nr: Aᵀ·G of a narrow layer, 28 → 48)
-    /// or the whole problem is tiny (32³ 50 → 65, 64³ 71 → 85).
+    /// (128³ measured 81 → 73 in place). Only when the sweep is at most two tiles (n ≤ 2·Nr: Aᵀ·G of a narrow
+    /// layer, 512×784×10 float 28 → 48, double 16 → 19; 512×784×32 float 64 → 86) or the whole problem is tiny
+    /// (32³ 50 → 65, 64³ 71 → 85).
     /// </summary>
     private static bool ReadsColumnMajorAInPlace(int n, int kcStep) =>
-        n <= TKernel.Nr || PanelBytes(n, kcStep) <= InPlaceColumnMajorMaxPanelBytes;
+        n <= 2 * TKernel.Nr || PanelBytes(n, kcStep) <= InPlaceColumnMajorMaxPanelBytes;
 
     private static long PanelBytes(int n, int kcStep) => (long)kcStep * RoundUp(n, TKernel.Nr) * sizeof(T);
 
