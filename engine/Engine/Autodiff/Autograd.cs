@@ -93,9 +93,12 @@ public static class Autograd
             throw new ArgumentException($"Backward: the gradient {gradient.Describe()} does not match the output {root.Describe()}.");
 
         using var scope = NoGrad();
+        // Storage already visible to the caller or held as some leaf's Grad: a leaf's first gradient is
+        // copied when it shares one of these, so every Grad owns its memory (as in PyTorch).
+        var shared = new HashSet<Backends.Storage>(ReferenceEqualityComparer.Instance) { gradient.Storage };
         if (root.Node is null)
         {
-            AccumulateLeaf(root, gradient);
+            AccumulateLeaf(root, gradient, shared);
             return;
         }
         var order = TopologicalOrder(root.Node);
@@ -114,7 +117,7 @@ public static class Autograd
                 if (!gi.Shape.Equals(input.Shape))
                     throw new InvalidOperationException($"Backward: the gradient rule of {node.Op} gave shape {gi.Shape} for input {i} of shape {input.Shape}.");
                 if (gi.DType != input.DType) gi = gi.To(input.DType);
-                if (input.Node is null) AccumulateLeaf(input, gi);
+                if (input.Node is null) AccumulateLeaf(input, gi, shared);
                 else grads[input.Node] = grads.TryGetValue(input.Node, out var sum) ? sum + gi : gi;
             }
         }
@@ -122,8 +125,17 @@ public static class Autograd
             foreach (var node in order) node.Release();
     }
 
-    private static void AccumulateLeaf(Tensor leaf, Tensor g) =>
-        leaf.Grad = leaf.Grad is null ? g.Contiguous() : leaf.Grad + g;
+    private static void AccumulateLeaf(Tensor leaf, Tensor g, HashSet<Backends.Storage> shared)
+    {
+        if (leaf.Grad is not null)
+        {
+            leaf.Grad += g;
+            return;
+        }
+        var owned = g.IsContiguous && g.Offset == 0 && g.NumElements == g.Storage.Count && !shared.Contains(g.Storage) ? g : g.Clone();
+        shared.Add(owned.Storage);
+        leaf.Grad = owned;
+    }
 
     /// <summary>Nodes reachable from <paramref name="root"/>, every node after all nodes it feeds from (iterative DFS post-order).</summary>
     private static List<GradNode> TopologicalOrder(GradNode root)

@@ -71,6 +71,22 @@ public class AutogradBehaviourTests
     }
 
     [Fact]
+    public void EveryGradOwnsItsMemory()
+    {
+        var a = Tensor.FromArray(new double[] { 1, 2 }, requiresGrad: true);
+        var b = Tensor.FromArray(new double[] { 3, 4 }, requiresGrad: true);
+        var v = Tensor.FromArray(new double[] { 1, 1 });
+        (a + b).Backward(v);
+        Assert.NotSame(a.Grad!.Storage, b.Grad!.Storage);
+        Assert.NotSame(v.Storage, a.Grad.Storage);
+        Assert.NotSame(v.Storage, b.Grad.Storage);
+        var leaf = Tensor.FromArray(new double[] { 5, 6 }, requiresGrad: true);
+        leaf.Backward(v);
+        Assert.NotSame(v.Storage, leaf.Grad!.Storage);
+        Assert.Equal(new double[] { 1, 1 }, leaf.Grad.ToArray<double>());
+    }
+
+    [Fact]
     public void NonScalarOutputsNeedAnOutputGradient()
     {
         var x = Tensor.FromArray(new double[] { 1, 2, 3 }, requiresGrad: true);
