@@ -47,6 +47,12 @@ public class ElementwiseGradientTests
 
     [Property] public void PowScalar(GradOperand x) => Grad.Check(t => t[0].Pow(3) + t[0].Pow(2) + t[0].Pow(1) + t[0].Pow(-1.5), Grad.Make(x.X, 0.3, 2));
 
+    /// <summary>Float32 gradients agree with finite differences within GradCheck's float32 tolerances.</summary>
+    [Property(MaxTest = 15)]
+    public void Float32Composite(GradPair p) =>
+        Engine.Autodiff.GradCheck.Assert(t => (t[0] * t[1]).Tanh() + (t[0] - t[1]).Sigmoid() * t[1] + t[0].Exp() / (t[1].Square() + 1.0),
+            [Grad.Make32(p.A), Grad.Make32(p.B)]);
+
     [Property]
     public void Where(GradPair p)
     {

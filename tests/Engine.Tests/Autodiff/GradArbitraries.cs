@@ -76,6 +76,10 @@ internal static class Grad
     public static Tensor Make(Operand x, double low = -2, double high = 2) =>
         TensorArbitraries.Make(x, x.Values(low, high), DType.Float64);
 
+    /// <summary>A float32 tensor with the operand's layout and values in [low, high).</summary>
+    public static Tensor Make32(Operand x, double low = -2, double high = 2) =>
+        TensorArbitraries.Make(x, x.Values(low, high), DType.Float32);
+
     /// <summary>Values in ±[margin, 2): away from a kink at 0.</summary>
     public static Tensor AwayFromZero(Operand x, double margin = 0.05) =>
         TensorArbitraries.Make(x, x.Values().Map(v => v >= 0 ? v + margin : v - margin), DType.Float64);

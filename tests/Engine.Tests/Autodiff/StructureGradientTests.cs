@@ -44,6 +44,10 @@ public class StructureGradientTests
 {
     [Property(MaxTest = 40)] public void MatMul(MatMulCase c) => Grad.Check(t => t[0].MatMul(t[1]), Grad.Make(c.A), Grad.Make(c.B));
 
+    [Property(MaxTest = 15)]
+    public void MatMulFloat32(MatMulCase c) =>
+        Engine.Autodiff.GradCheck.Assert(t => t[0].MatMul(t[1]).Tanh(), [Grad.Make32(c.A), Grad.Make32(c.B)]);
+
     [Property]
     public void ReshapeAndFlatten(GradOperand x)
     {
