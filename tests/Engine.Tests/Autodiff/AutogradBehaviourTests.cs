@@ -146,6 +146,26 @@ public class AutogradBehaviourTests
     }
 
     [Fact]
+    public void OpsOutsideTheGraphAllocateNothingForRecording()
+    {
+        var plain = Tensor.Ones(new Shape(8));
+        var param = Tensor.Ones(new Shape(8), requiresGrad: true);
+        long Allocated(Func<Tensor> op)
+        {
+            op();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            op();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        long withoutGrad = Allocated(() => (plain * 2.0).Exp().Slice(0, 1, 7, 2).Sum(0));
+        long underNoGrad;
+        using (Autograd.NoGrad()) underNoGrad = Allocated(() => (param * 2.0).Exp().Slice(0, 1, 7, 2).Sum(0));
+        long recording = Allocated(() => (param * 2.0).Exp().Slice(0, 1, 7, 2).Sum(0));
+        Assert.Equal(withoutGrad, underNoGrad);
+        Assert.True(recording > withoutGrad, $"recording allocated {recording} bytes, no more than the {withoutGrad} of plain ops");
+    }
+
+    [Fact]
     public void NoGradIsPerThread()
     {
         var w = Tensor.Ones(new Shape(3), requiresGrad: true);
