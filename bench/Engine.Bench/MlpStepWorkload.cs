@@ -29,7 +29,21 @@ internal sealed class MlpStepWorkload : IWorkload
             _weights[i] = Tensor.Uniform(new Shape(layers[i], layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
             _biases[i] = Tensor.Uniform(new Shape(layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
         }
+        WarmUp();
     }
+
+    /// <summary>
+    /// A step runs a few hundred distinct methods, and the JIT promotes them to tier 1 only after each
+    /// has run a while: the first seconds of steps run several times slower than the steady state that a
+    /// training run of thousands of steps sees. The quick mode's generic half-second warm-up is too short.
+    /// </summary>
+    private void WarmUp()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed.TotalSeconds < WarmUpSeconds) Run();
+    }
+
+    private const double WarmUpSeconds = 4;
 
     public void Run()
     {
