@@ -20,6 +20,10 @@ internal static class CaseCatalog
     public const long SoftmaxRowLength = 256;
     public const long SumLength = 1L << 24;
 
+    /// <summary>The MLP of <see cref="MlpShapes"/> as layer widths, for the whole training step.</summary>
+    public static readonly int[] MlpLayers = [784, 512, 512, 10];
+    public const int MlpBatch = 128;
+
     public static IEnumerable<GemmShape> GemmShapes =>
         SquareSizes.Select(s => new GemmShape(s, s, s)).Concat(MlpShapes).Append(TransposedShape);
 
@@ -31,6 +35,7 @@ internal static class CaseCatalog
         new CaseSpec($"softmax-{SoftmaxRows}x{SoftmaxRowLength}", CaseKind.Softmax, "float32")
             { Outer = SoftmaxRows, Length = SoftmaxRowLength },
         new CaseSpec("sum-16M", CaseKind.Sum, "float32") { Length = SumLength },
+        new CaseSpec("mlp-step", CaseKind.MlpStep, "float32") { Layers = MlpLayers, Length = MlpBatch },
     ];
 
     private static IEnumerable<CaseSpec> UnaryCases() =>

@@ -7,4 +7,5 @@ public enum CaseKind
     Unary,
     Softmax,
     Sum,
+    MlpStep,
 }

@@ -14,6 +14,9 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
     /// <summary>The unary op, lower case as in <c>UnaryOp</c> (unary cases only).</summary>
     public string? Op { get; init; }
 
+    /// <summary>Layer widths, input first (MLP training-step cases only); <see cref="Length"/> is the batch.</summary>
+    public int[]? Layers { get; init; }
+
     /// <summary>Independent rows (softmax) or 1.</summary>
     public long Outer { get; init; } = 1;
 
@@ -22,15 +25,32 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
 
     public bool IsGemm => Kind == CaseKind.Gemm;
 
-    /// <summary>Floating-point operations (GEMM) or elements processed (all others) per call.</summary>
-    public double Work => Gemm is { } shape ? shape.Flops : (double)Outer * Length;
+    /// <summary>True when <see cref="Work"/> counts floating-point operations (GEMM and training steps).</summary>
+    public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep;
+
+    /// <summary>Floating-point operations (GEMM, and the matrix products of a training step) or elements processed (all others) per call.</summary>
+    public double Work => Kind switch
+    {
+        CaseKind.Gemm => Gemm!.Value.Flops,
+        CaseKind.MlpStep => MlpStepFlops(Layers!, Length),
+        _ => (double)Outer * Length,
+    };
 
     public string Shape => Kind switch
     {
         CaseKind.Gemm => Gemm.ToString() ?? "",
         CaseKind.Softmax => $"{Outer}x{Length}",
+        CaseKind.MlpStep => $"{string.Join("-", Layers!)} b{Length}",
         _ => PowerOfTwoText(Length),
     };
+
+    /// <summary>Forward 2·b·in·out per layer, backward twice that (weights and inputs), less the first layer's input gradient.</summary>
+    private static double MlpStepFlops(int[] layers, long batch)
+    {
+        double forward = 0;
+        for (int i = 0; i + 1 < layers.Length; i++) forward += 2.0 * batch * layers[i] * layers[i + 1];
+        return 3 * forward - 2.0 * batch * layers[0] * layers[1];
+    }
 
     private static string PowerOfTwoText(long value) =>
         long.IsPow2(value) ? $"2^{long.Log2(value)}" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -3,9 +3,9 @@ namespace Engine.Bench;
 /// <summary>Converts a case's work and time per call into the figures the table shows.</summary>
 internal static class Throughput
 {
-    public static double? Gflops(CaseSpec spec, double ms) => spec.IsGemm ? spec.Work / (ms * 1e6) : null;
+    public static double? Gflops(CaseSpec spec, double ms) => spec.CountsFlops ? spec.Work / (ms * 1e6) : null;
 
-    public static double? ElementsPerNs(CaseSpec spec, double ms) => spec.IsGemm ? null : spec.Work / (ms * 1e6);
+    public static double? ElementsPerNs(CaseSpec spec, double ms) => spec.CountsFlops ? null : spec.Work / (ms * 1e6);
 
     public static ReferenceFigure? Reference(CaseSpec spec, double oursMs, double? theirMs) =>
         theirMs is double ms && ms > 0

@@ -12,6 +12,7 @@ internal static class WorkloadFactory
         (CaseKind.Unary, "float32") => new UnaryWorkload(Enum.Parse<UnaryOp>(spec.Op!, ignoreCase: true), spec.Length),
         (CaseKind.Softmax, "float32") => new SoftmaxWorkload(spec.Outer, spec.Length),
         (CaseKind.Sum, "float32") => new SumWorkload(spec.Length),
+        (CaseKind.MlpStep, "float32") => new MlpStepWorkload(spec.Layers!, (int)spec.Length),
         _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
     };
 }

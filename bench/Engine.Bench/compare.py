@@ -2,8 +2,8 @@
 """Reference timings for Engine.Bench's quick mode: NumPy/OpenBLAS and PyTorch CPU on the same cases.
 
 Reads from stdin   {"threads": t, "seconds": s, "cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench
-serialises it: name, kind = gemm|unary|softmax|sum, dtype = float32|float64, gemm {m, k, n, transposeA},
-op, outer, length) and prints to stdout one JSON object:
+serialises it: name, kind = gemm|unary|softmax|sum|mlpStep, dtype = float32|float64, gemm {m, k, n, transposeA},
+op, outer, length, layers) and prints to stdout one JSON object:
     {"threads": t, "info": {...}, "notes": [...], "results": [{"case", "numpyMs", "torchMs"}, ...]}
 Each figure is the median ms per call over batches of >= 10 ms after a warm-up. The caller sets
 OPENBLAS_NUM_THREADS / OMP_NUM_THREADS per process and removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE;
@@ -136,10 +136,39 @@ def torch_unary(torch, name):
     }.get(name)
 
 
+def torch_mlp_step(torch, case, dtype, gen):
+    """One SGD step of the MLP: linear + ReLU layers, cross-entropy, backward, update without grad."""
+    layers, batch = case["layers"], case["length"]
+    x = torch.randn(batch, layers[0], dtype=dtype, generator=gen)
+    labels = torch.arange(batch) % layers[-1]
+    params = []
+    for fan_in, fan_out in zip(layers, layers[1:]):
+        bound = fan_in ** -0.5
+        w = ((torch.rand(fan_in, fan_out, dtype=dtype, generator=gen) * 2 - 1) * bound).requires_grad_()
+        b = ((torch.rand(fan_out, dtype=dtype, generator=gen) * 2 - 1) * bound).requires_grad_()
+        params.append((w, b))
+
+    def step():
+        h = x
+        for i, (w, b) in enumerate(params):
+            h = torch.addmm(b, h, w)
+            if i < len(params) - 1:
+                h = torch.relu(h)
+        torch.nn.functional.cross_entropy(h, labels).backward()
+        with torch.no_grad():
+            for w, b in params:
+                for p in (w, b):
+                    p.sub_(p.grad, alpha=0.01)
+                    p.grad = None
+    return step
+
+
 def torch_call(torch, case):
     dtype = getattr(torch, case["dtype"])
     gen = torch.Generator().manual_seed(1)
     kind = case["kind"]
+    if kind == "mlpStep":
+        return torch_mlp_step(torch, case, dtype, gen)
     if kind == "gemm":
         g = case["gemm"]
         a = torch.rand(g["k"], g["m"], dtype=dtype, generator=gen).t() if g["transposeA"] \

@@ -5,16 +5,30 @@ namespace Engine.Tensors;
 public sealed partial class Tensor
 {
     /// <summary>A tensor of zeros.</summary>
-    public static Tensor Zeros(Shape shape, DType dtype = DType.Float32, Device? device = null) => Full(shape, 0, dtype, device);
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="dtype">Element type.</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients (floating dtypes only).</param>
+    public static Tensor Zeros(Shape shape, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false) => Full(shape, 0, dtype, device, requiresGrad);
 
     /// <summary>A tensor of ones.</summary>
-    public static Tensor Ones(Shape shape, DType dtype = DType.Float32, Device? device = null) => Full(shape, 1, dtype, device);
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="dtype">Element type.</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients (floating dtypes only).</param>
+    public static Tensor Ones(Shape shape, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false) => Full(shape, 1, dtype, device, requiresGrad);
 
     /// <summary>A tensor with every element set to <paramref name="value"/>.</summary>
-    public static Tensor Full(Shape shape, double value, DType dtype = DType.Float32, Device? device = null)
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="value">The fill value.</param>
+    /// <param name="dtype">Element type.</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients (floating dtypes only).</param>
+    public static Tensor Full(Shape shape, double value, DType dtype = DType.Float32, Device? device = null, bool requiresGrad = false)
     {
         var t = Empty(shape, dtype, device ?? Device.Cpu);
         t.Backend.Fill(t, value);
+        if (requiresGrad) t.RequiresGrad = true;
         return t;
     }
 
@@ -60,31 +74,55 @@ public sealed partial class Tensor
     }
 
     /// <summary>Uniform samples in [0, 1).</summary>
-    public static Tensor Rand(Shape shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
-        => Uniform(shape, 0, 1, dtype, generator, device);
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="dtype">Element type (floating).</param>
+    /// <param name="generator">The random source (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients.</param>
+    public static Tensor Rand(Shape shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null, bool requiresGrad = false)
+        => Uniform(shape, 0, 1, dtype, generator, device, requiresGrad);
 
     /// <summary>Standard normal samples.</summary>
-    public static Tensor Randn(Shape shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
-        => Normal(shape, 0, 1, dtype, generator, device);
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="dtype">Element type (floating).</param>
+    /// <param name="generator">The random source (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients.</param>
+    public static Tensor Randn(Shape shape, DType dtype = DType.Float32, Generator? generator = null, Device? device = null, bool requiresGrad = false)
+        => Normal(shape, 0, 1, dtype, generator, device, requiresGrad);
 
     /// <summary>Uniform samples in [low, high).</summary>
-    public static Tensor Uniform(Shape shape, double low, double high, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="low">Inclusive lower bound.</param>
+    /// <param name="high">Exclusive upper bound.</param>
+    /// <param name="dtype">Element type (floating).</param>
+    /// <param name="generator">The random source (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients.</param>
+    public static Tensor Uniform(Shape shape, double low, double high, DType dtype = DType.Float32, Generator? generator = null, Device? device = null, bool requiresGrad = false)
     {
         RequireFloating(dtype, "Uniform");
         var g = generator ?? Generator.Default;
         var values = new double[shape.NumElements];
         for (long i = 0; i < values.Length; i++) values[i] = low + (high - low) * g.NextDouble();
-        return FromDoubles(values, shape, dtype, device);
+        return FromDoubles(values, shape, dtype, device).AsLeaf(requiresGrad);
     }
 
     /// <summary>Normal samples with the given mean and standard deviation.</summary>
-    public static Tensor Normal(Shape shape, double mean, double std, DType dtype = DType.Float32, Generator? generator = null, Device? device = null)
+    /// <param name="shape">Dimension sizes.</param>
+    /// <param name="mean">Mean of the distribution.</param>
+    /// <param name="std">Standard deviation of the distribution.</param>
+    /// <param name="dtype">Element type (floating).</param>
+    /// <param name="generator">The random source (default: <see cref="Generator.Default"/>).</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients.</param>
+    public static Tensor Normal(Shape shape, double mean, double std, DType dtype = DType.Float32, Generator? generator = null, Device? device = null, bool requiresGrad = false)
     {
         RequireFloating(dtype, "Normal");
         var g = generator ?? Generator.Default;
         var values = new double[shape.NumElements];
         for (long i = 0; i < values.Length; i++) values[i] = mean + std * g.NextNormal();
-        return FromDoubles(values, shape, dtype, device);
+        return FromDoubles(values, shape, dtype, device).AsLeaf(requiresGrad);
     }
 
     /// <summary>Seeds <see cref="Generator.Default"/>, making every later random creation reproducible.</summary>
@@ -92,7 +130,11 @@ public sealed partial class Tensor
 
     /// <summary>A tensor from a flat array in row-major order with the given shape (default: 1-D).</summary>
     /// <exception cref="ArgumentException">The array length does not match the shape.</exception>
-    public static Tensor FromArray<T>(T[] data, Shape? shape = null, Device? device = null) where T : unmanaged
+    /// <param name="data">The elements, row-major.</param>
+    /// <param name="shape">The shape (default: 1-D of the array's length).</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients (floating dtypes only).</param>
+    public static Tensor FromArray<T>(T[] data, Shape? shape = null, Device? device = null, bool requiresGrad = false) where T : unmanaged
     {
         shape ??= new Shape(data.Length);
         if (shape.NumElements != data.Length)
@@ -100,24 +142,27 @@ public sealed partial class Tensor
         var dtype = DTypes.Of<T>();
         var t = Empty(shape, dtype, device ?? Device.Cpu);
         t.Backend.CopyFromHost(MemoryMarshal.AsBytes(data.AsSpan()), t.Storage, 0);
-        return t;
+        return t.AsLeaf(requiresGrad);
     }
 
     /// <summary>A tensor from a multi-dimensional C# array (e.g. <c>float[,]</c>), keeping its shape.</summary>
-    public static Tensor FromArray(Array data, Device? device = null)
+    /// <param name="data">A rectangular array of float, double, int or bool.</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <param name="requiresGrad">Makes the result a leaf that collects gradients (floating dtypes only).</param>
+    public static Tensor FromArray(Array data, Device? device = null, bool requiresGrad = false)
     {
         var elementType = data.GetType().GetElementType()!;
         var dims = new int[data.Rank];
         for (int i = 0; i < dims.Length; i++) dims[i] = data.GetLength(i);
         var shape = new Shape(dims);
-        return elementType switch
+        return (elementType switch
         {
             _ when elementType == typeof(float) => FromArray(Flatten<float>(data), shape, device),
             _ when elementType == typeof(double) => FromArray(Flatten<double>(data), shape, device),
             _ when elementType == typeof(int) => FromArray(Flatten<int>(data), shape, device),
             _ when elementType == typeof(bool) => FromArray(Flatten<bool>(data), shape, device),
             _ => throw new NotSupportedException($"FromArray: arrays of {elementType.Name} are not supported; use float, double, int or bool."),
-        };
+        }).AsLeaf(requiresGrad);
     }
 
     /// <summary>Copies the elements to a flat row-major array; <typeparamref name="T"/> must match the dtype.</summary>
@@ -126,7 +171,7 @@ public sealed partial class Tensor
         var want = DTypes.Of<T>();
         if (want != DType)
             throw new InvalidOperationException($"ToArray<{typeof(T).Name}>: the tensor is {DType.Name()}; call To({want}) first or use ToArray<{ClrName(DType)}>().");
-        var source = IsContiguous ? this : Contiguous();
+        var source = ContiguousView();
         var result = new T[NumElements];
         source.Backend.CopyToHost(source.Storage, source.Offset, MemoryMarshal.AsBytes(result.AsSpan()));
         GC.KeepAlive(source);
@@ -163,6 +208,7 @@ public sealed partial class Tensor
     {
         if (NumElements != 1)
             throw new InvalidOperationException($"Item: the tensor has shape {Shape} ({NumElements} elements); only one-element tensors have an item.");
+        using var scope = Engine.Autodiff.Autograd.NoGrad();
         return To(DTypes.Of<T>()).ToArray<T>()[0];
     }
 
@@ -170,7 +216,17 @@ public sealed partial class Tensor
     public double Item() => Item<double>();
 
     /// <summary>Copies the elements to a double array (any dtype).</summary>
-    public double[] ToDoubles() => To(DType.Float64).ToArray<double>();
+    public double[] ToDoubles()
+    {
+        using var scope = Engine.Autodiff.Autograd.NoGrad();
+        return To(DType.Float64).ToArray<double>();
+    }
+
+    private Tensor AsLeaf(bool requiresGrad)
+    {
+        if (requiresGrad) RequiresGrad = true;
+        return this;
+    }
 
     internal static Tensor FromDoubles(double[] values, Shape shape, DType dtype, Device? device)
     {

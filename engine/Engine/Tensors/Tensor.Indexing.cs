@@ -1,3 +1,5 @@
+using Engine.Autodiff;
+
 namespace Engine.Tensors;
 
 public sealed partial class Tensor
@@ -19,8 +21,13 @@ public sealed partial class Tensor
         }
         var source = this;
         for (int d = 0; d < Rank; d++)
-            if (d != a && dims[d] != Shape[d]) source = source.Narrow(d, 0, dims[d]);
-        return GatherCore(source, a, index, index.Shape, "Gather");
+            if (d != a && dims[d] != Shape[d]) source = source.SliceView(d, 0, dims[d]);
+        var y = GatherCore(source, a, index, index.Shape, "Gather");
+        return Autograd.Record(y, "Gather", this, (a, index), static (n, g) =>
+        {
+            var (axis, index) = n.State<(int, Tensor)>();
+            return [ZerosLike(n.Input(0)).ScatterAdd(axis, index, g)];
+        });
     }
 
     /// <summary>
@@ -34,7 +41,14 @@ public sealed partial class Tensor
         var outShape = Shape.Broadcast(new Shape(xDims), index.Shape, "TakeAlongAxis");
         var sourceDims = outShape.ToArray();
         sourceDims[a] = Shape[a];
-        return GatherCore(Expand(sourceDims), a, index.BroadcastTo(outShape), outShape, "TakeAlongAxis");
+        var expandedIndex = index.BroadcastView(outShape);
+        var y = GatherCore(ExpandView(sourceDims), a, expandedIndex, outShape, "TakeAlongAxis");
+        return Autograd.Record(y, "TakeAlongAxis", this, (a, expandedIndex, sourceDims), static (n, g) =>
+        {
+            var (axis, index, dims) = n.State<(int, Tensor, int[])>();
+            var x = n.Input(0);
+            return [Zeros(new Shape(dims), x.DType, x.Device).ScatterAdd(axis, index, g).SumTo(x.Shape)];
+        });
     }
 
     /// <summary>The entries at the positions in the 1-D int32 <paramref name="index"/> along <paramref name="axis"/>.</summary>
@@ -47,8 +61,13 @@ public sealed partial class Tensor
         outDims[a] = index.Shape[0];
         var indexDims = Enumerable.Repeat(1, Rank).ToArray();
         indexDims[a] = index.Shape[0];
-        var expanded = index.Reshape(indexDims).Expand(outDims);
-        return GatherCore(this, a, expanded, new Shape(outDims), "IndexSelect");
+        var expanded = index.ReshapeView(new Shape(indexDims)).ExpandView(outDims);
+        var y = GatherCore(this, a, expanded, new Shape(outDims), "IndexSelect");
+        return Autograd.Record(y, "IndexSelect", this, (a, expanded), static (n, g) =>
+        {
+            var (axis, index) = n.State<(int, Tensor)>();
+            return [ZerosLike(n.Input(0)).ScatterAdd(axis, index, g)];
+        });
     }
 
     /// <summary>
@@ -82,12 +101,16 @@ public sealed partial class Tensor
         for (int d = 0; d < Rank; d++)
             if (d != a && index.Shape[d] > Shape[d])
                 throw new ArgumentException($"ScatterAdd: index shape {index.Shape} is larger than target shape {Shape} on axis {d}.");
-        var result = Clone();
+        var result = ContiguousCopy();
         var target = result;
         for (int d = 0; d < Rank; d++)
-            if (d != a && index.Shape[d] != Shape[d]) target = target.Narrow(d, 0, index.Shape[d]);
+            if (d != a && index.Shape[d] != Shape[d]) target = target.SliceView(d, 0, index.Shape[d]);
         Backend.ScatterAdd(target, a, index, source);
-        return result;
+        return Autograd.Record(result, "ScatterAdd", this, source, (a, index), static (n, g) =>
+        {
+            var (axis, index) = n.State<(int, Tensor)>();
+            return [n.NeedsGrad(0) ? g : null, n.NeedsGrad(1) ? g.Gather(axis, index) : null];
+        });
     }
 
     private int CheckIndexTensor(int axis, Tensor index, string op)

@@ -1,3 +1,5 @@
+using Engine.Autodiff;
+
 namespace Engine.Tensors;
 
 public sealed partial class Tensor
@@ -25,10 +27,23 @@ public sealed partial class Tensor
         int at = 0;
         foreach (var t in tensors)
         {
-            if (t.Shape[a] > 0) result.Backend.Copy(t, result.Narrow(a, at, t.Shape[a]));
+            if (t.Shape[a] > 0) result.Backend.Copy(t, result.SliceView(a, at, at + t.Shape[a]));
             at += t.Shape[a];
         }
-        return result;
+        return Autograd.Record(result, "Concat", tensors, a, static (n, g) =>
+        {
+            int axis = n.State<int>();
+            var inputs = n.Inputs;
+            var grads = new Tensor?[inputs.Length];
+            int at = 0;
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                int size = inputs[i].Shape[axis];
+                if (inputs[i].RequiresGrad) grads[i] = g.SliceView(axis, at, at + size);
+                at += size;
+            }
+            return grads;
+        });
     }
 
     /// <summary>Joins same-shaped tensors along a new axis.</summary>
@@ -91,9 +106,15 @@ public sealed partial class Tensor
             dims[axis] += padding[2 * p] + padding[2 * p + 1];
         }
         var result = Full(new Shape(dims), value, DType, Device);
-        var inner = result;
-        for (int d = 0; d < Rank; d++) inner = inner.Narrow(d, begins[d], Shape[d]);
-        if (NumElements > 0) Backend.Copy(this, inner);
-        return result;
+        if (NumElements > 0) Backend.Copy(this, result.InnerView(begins, Shape));
+        return Autograd.Record(result, "Pad", this, begins, static (n, g) => [g.InnerView(n.State<int[]>(), n.Input(0).Shape)]);
+    }
+
+    /// <summary>The block of <paramref name="shape"/> starting at <paramref name="begins"/> (a view, not recorded).</summary>
+    private Tensor InnerView(int[] begins, Shape shape)
+    {
+        var inner = this;
+        for (int d = 0; d < Rank; d++) inner = inner.SliceView(d, begins[d], begins[d] + shape[d]);
+        return inner;
     }
 }

@@ -1,3 +1,5 @@
+using Engine.Autodiff;
+
 namespace Engine.Tensors;
 
 public sealed partial class Tensor
@@ -20,9 +22,19 @@ public sealed partial class Tensor
             throw new ArgumentException($"MatMul: inner dimensions differ, {Shape} · {other.Shape} ({k} vs {b.Shape[-2]}).");
         var batch = Shape.Broadcast(new Shape(a.Shape.Take(a.Rank - 2).ToArray()), new Shape(b.Shape.Take(b.Rank - 2).ToArray()), "MatMul");
         var c = Empty(new Shape([.. batch, m, n]), DType, Device);
-        var aView = a.Expand([.. batch, m, k]);
-        var bView = b.Expand([.. batch, k, n]);
+        var aView = a.ExpandView([.. batch, m, k]);
+        var bView = b.ExpandView([.. batch, k, n]);
         Backend.MatMul(aView, bView, c);
+        // ∂/∂a = g·bᵀ and ∂/∂b = aᵀ·g, each summed over the batch axes its operand was broadcast on.
+        Autograd.Record(c, "MatMul", a, b, static (n, g) =>
+        {
+            Tensor a = n.Input(0), b = n.Input(1);
+            return
+            [
+                n.NeedsGrad(0) ? g.MatMul(b.T).SumTo(a.Shape) : null,
+                n.NeedsGrad(1) ? a.T.MatMul(g).SumTo(b.Shape) : null,
+            ];
+        });
         if (Rank == 1 && other.Rank == 1) return c.Reshape();
         if (Rank == 1) return c.Squeeze(-2);
         if (other.Rank == 1) return c.Squeeze(-1);

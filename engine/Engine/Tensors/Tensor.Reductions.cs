@@ -1,3 +1,4 @@
+using Engine.Autodiff;
 using Engine.Kernels.Cpu;
 
 namespace Engine.Tensors;
@@ -19,12 +20,15 @@ public sealed partial class Tensor
     /// <summary>Mean over one axis.</summary>
     public Tensor Mean(int axis, bool keepDims = false) => Mean([axis], keepDims);
 
-    /// <summary>Maximum over <paramref name="axes"/> (all when null); NaN propagates.</summary>
+    /// <summary>
+    /// Maximum over <paramref name="axes"/> (all when null); NaN propagates. The gradient goes to one
+    /// position per slice: the first maximum in row-major order of the reduced axes (as <see cref="ArgMax"/>).
+    /// </summary>
     public Tensor Max(int[]? axes = null, bool keepDims = false) => Reduce(ReduceOp.Max, axes, keepDims, "Max");
     /// <summary>Maximum over one axis.</summary>
     public Tensor Max(int axis, bool keepDims = false) => Max([axis], keepDims);
 
-    /// <summary>Minimum over <paramref name="axes"/> (all when null); NaN propagates.</summary>
+    /// <summary>Minimum over <paramref name="axes"/> (all when null); NaN propagates. The gradient goes to the first minimum, as for <see cref="Max(int[], bool)"/>.</summary>
     public Tensor Min(int[]? axes = null, bool keepDims = false) => Reduce(ReduceOp.Min, axes, keepDims, "Min");
     /// <summary>Minimum over one axis.</summary>
     public Tensor Min(int axis, bool keepDims = false) => Min([axis], keepDims);
@@ -52,9 +56,14 @@ public sealed partial class Tensor
     public Tensor LogSumExp(int[]? axes = null, bool keepDims = false)
     {
         RequireFloating(DType, "LogSumExp");
-        var max = Max(axes, keepDims: true);
-        // An all −∞ (or ±∞) slice would give ∞ − ∞; shift by 0 there instead, as PyTorch does.
-        var shift = Where(max.Abs().Eq(double.PositiveInfinity), ZerosLike(max), max);
+        // The shift cancels in value and gradient, so it is computed outside the graph.
+        Tensor shift;
+        using (Autograd.NoGrad())
+        {
+            var max = Max(axes, keepDims: true);
+            // An all −∞ (or ±∞) slice would give ∞ − ∞; shift by 0 there instead, as PyTorch does.
+            shift = Where(max.Abs().Eq(double.PositiveInfinity), ZerosLike(max), max);
+        }
         var result = (this - shift).Exp().Sum(axes, keepDims: true).Log() + shift;
         return keepDims ? result : result.Squeeze(NormalizeAxes(axes, "LogSumExp"));
     }
@@ -79,8 +88,14 @@ public sealed partial class Tensor
         if (Rank == 0) throw new ArgumentException($"{name}: needs at least one axis, got a scalar.");
         int a = Shape.NormalizeAxis(axis, Rank, name);
         var y = Empty(Shape, DType, Device);
-        Backend.Softmax(Contiguous(), a, y, log);
-        return y;
+        Backend.Softmax(ContiguousView(), a, y, log);
+        return log
+            ? Autograd.Record(y, name, this, a, static (n, g) => [g - n.Output.Exp() * g.Sum(n.State<int>(), keepDims: true)])
+            : Autograd.Record(y, name, this, a, static (n, g) =>
+            {
+                var y = n.Output;
+                return [y * (g - (g * y).Sum(n.State<int>(), keepDims: true))];
+            });
     }
 
     private Tensor Reduce(ReduceOp op, int[]? axes, bool keepDims, string name)
@@ -91,7 +106,7 @@ public sealed partial class Tensor
             foreach (int a in reduced)
                 if (Shape[a] == 0)
                     throw new ArgumentException($"{name}: axis {a} of shape {Shape} is empty, and {name} of nothing is undefined.");
-        var current = Contiguous();
+        var current = ContiguousView();
         // Reduce runs of adjacent axes in one call, last run first, so earlier axis numbers stay valid.
         foreach (var (start, count) in AdjacentRuns(reduced).Reverse())
         {
@@ -101,7 +116,45 @@ public sealed partial class Tensor
             Backend.Reduce(op, current, start, count, y);
             current = y;
         }
-        return keepDims ? current : current.Squeeze(reduced);
+        var result = keepDims ? current : current.SqueezeView(reduced);
+        if (!Autograd.ShouldRecord(this)) return result;
+        return op == ReduceOp.Sum
+            ? Autograd.Record(result, name, this, reduced, static (n, g) =>
+            {
+                // Every input element of a slice receives that slice's gradient.
+                var x = n.Input(0);
+                return [g.ReshapeView(KeptShape(x.Shape, n.State<int[]>())).ExpandView(x.Shape.ToArray())];
+            })
+            : Autograd.Record(result, name, this, (op, reduced), static (n, g) =>
+            {
+                var (op, axes) = n.State<(ReduceOp, int[])>();
+                return [RouteToExtreme(n.Input(0), axes, g, op == ReduceOp.Max ? ArgReduceOp.ArgMax : ArgReduceOp.ArgMin)];
+            });
+    }
+
+    private static Shape KeptShape(Shape shape, int[] reducedAxes)
+    {
+        var dims = shape.ToArray();
+        foreach (int a in reducedAxes) dims[a] = 1;
+        return new Shape(dims);
+    }
+
+    /// <summary>
+    /// The gradient of Max/Min over <paramref name="axes"/>: moves the reduced axes last, flattens them,
+    /// finds the first extreme of each slice and scatters that slice's gradient there.
+    /// </summary>
+    private static Tensor RouteToExtreme(Tensor x, int[] axes, Tensor g, ArgReduceOp op)
+    {
+        var kept = Enumerable.Range(0, x.Rank).Where(d => Array.IndexOf(axes, d) < 0).ToArray();
+        int[] perm = [.. kept, .. axes];
+        var keptDims = kept.Select(d => x.Shape[d]).ToArray();
+        int slice = axes.Aggregate(1, (p, d) => p * x.Shape[d]);
+        var rows = x.Permute(perm).ReshapeView(new Shape([.. keptDims, slice]));
+        var at = rows.ArgReduce(op, -1, keepDims: true, op == ArgReduceOp.ArgMax ? "ArgMax" : "ArgMin");
+        var routed = Zeros(rows.Shape, x.DType, x.Device).ScatterAdd(-1, at, g.ReshapeView(new Shape([.. keptDims, 1])));
+        var inverse = new int[perm.Length];
+        for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
+        return routed.ReshapeView(new Shape([.. keptDims, .. axes.Select(d => x.Shape[d])])).Permute(inverse);
     }
 
     private Tensor ArgReduce(ArgReduceOp op, int? axis, bool keepDims, string name)
@@ -109,26 +162,22 @@ public sealed partial class Tensor
         if (!DType.IsFloating() && DType != DType.Int32) throw new ArgumentException($"{name}: not defined on {Describe()}.");
         if (axis is null)
         {
-            var flat = Reshape(-1);
+            var flat = ReshapeView(new Shape(checked((int)NumElements)));
             var index = flat.ArgReduce(op, 0, keepDims: false, name);
-            return keepDims ? index.Reshape(Enumerable.Repeat(1, Rank).ToArray()) : index;
+            return keepDims ? index.ReshapeView(new Shape(Enumerable.Repeat(1, Rank).ToArray())) : index;
         }
         int a = Shape.NormalizeAxis(axis.Value, Rank, name);
         if (Shape[a] == 0) throw new ArgumentException($"{name}: axis {a} of shape {Shape} is empty.");
         var dims = Shape.ToArray();
         dims[a] = 1;
         var y = Empty(new Shape(dims), DType.Int32, Device);
-        Backend.ArgReduce(op, Contiguous(), a, y);
+        Backend.ArgReduce(op, ContiguousView(), a, y);
         return keepDims ? y : y.Squeeze(a);
     }
 
-    private Tensor Squeeze(int[] axes)
-    {
-        var dims = new List<int>();
-        for (int i = 0; i < Rank; i++)
-            if (Array.IndexOf(axes, i) < 0) dims.Add(Shape[i]);
-        return Reshape([.. dims]);
-    }
+    private Tensor Squeeze(int[] axes) => DropAxes(axes);
+
+    private Tensor SqueezeView(int[] axes) => DropAxesView(axes);
 
     private int[] NormalizeAxes(int[]? axes, string op)
     {

@@ -1,3 +1,5 @@
+using Engine.Autodiff;
+
 namespace Engine.Tensors;
 
 public sealed partial class Tensor
@@ -8,8 +10,14 @@ public sealed partial class Tensor
     /// </summary>
     public Tensor Reshape(params int[] shape)
     {
-        var target = InferShape(shape, "Reshape");
-        var source = IsContiguous ? this : Contiguous();
+        var y = ReshapeView(InferShape(shape, "Reshape"));
+        return Autograd.Record(y, "Reshape", this, static (n, g) => [g.ReshapeView(n.Input(0).Shape)]);
+    }
+
+    /// <summary>Reshape without recording (for use inside ops); copies when not contiguous.</summary>
+    internal Tensor ReshapeView(Shape target)
+    {
+        var source = IsContiguous ? this : ContiguousCopy();
         return source.View(target, target.ContiguousStrides(), source.Offset);
     }
 
@@ -44,7 +52,14 @@ public sealed partial class Tensor
             dims[i] = Shape[a];
             strides[i] = _strides[a];
         }
-        return View(new Shape(dims), strides, Offset);
+        var y = View(new Shape(dims), strides, Offset);
+        return Autograd.Record(y, "Permute", this, axes, static (n, g) =>
+        {
+            var forward = n.State<int[]>();
+            var inverse = new int[forward.Length];
+            for (int i = 0; i < forward.Length; i++) inverse[Shape.NormalizeAxis(forward[i], forward.Length, "Permute")] = i;
+            return [g.Permute(inverse)];
+        });
     }
 
     /// <summary>Swaps two axes (a view).</summary>
@@ -79,14 +94,19 @@ public sealed partial class Tensor
         var strides = _strides.ToList();
         dims.Insert(a, 1);
         strides.Insert(a, a < Rank ? _strides[a] * Shape[a] : 1);
-        return View(new Shape([.. dims]), [.. strides], Offset);
+        var y = View(new Shape([.. dims]), [.. strides], Offset);
+        return Autograd.Record(y, "Unsqueeze", this, static (n, g) => [g.ReshapeView(n.Input(0).Shape)]);
     }
 
     /// <summary>
     /// Broadcasts to <paramref name="shape"/> (a view with stride 0 on repeated axes), under NumPy's rules;
     /// −1 keeps a size.
     /// </summary>
-    public Tensor Expand(params int[] shape)
+    public Tensor Expand(params int[] shape) =>
+        Autograd.Record(ExpandView(shape), "Expand", this, static (n, g) => [g.SumTo(n.Input(0).Shape)]);
+
+    /// <summary>Expand without recording (for use inside ops).</summary>
+    internal Tensor ExpandView(int[] shape)
     {
         if (shape.Length < Rank)
             throw new ArgumentException($"Expand: cannot expand shape {Shape} to the lower rank ({string.Join(", ", shape)}).");
@@ -108,8 +128,50 @@ public sealed partial class Tensor
     /// <summary>Broadcasts to <paramref name="shape"/>.</summary>
     public Tensor BroadcastTo(Shape shape) => Shape.Equals(shape) ? this : Expand(shape.ToArray());
 
+    /// <summary>BroadcastTo without recording (for use inside ops).</summary>
+    internal Tensor BroadcastView(Shape shape, string op = "BroadcastTo")
+    {
+        if (Shape.Equals(shape)) return this;
+        try
+        {
+            return ExpandView(shape.ToArray());
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{op}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Sums a broadcast gradient back to <paramref name="target"/> (the shape of the input that was
+    /// broadcast): over leading axes the input lacked and over axes where it had size 1.
+    /// </summary>
+    internal Tensor SumTo(Shape target)
+    {
+        if (Shape.Equals(target)) return this;
+        int lead = Rank - target.Rank;
+        var axes = new List<int>();
+        for (int i = 0; i < Rank; i++)
+            if (i < lead || (target[i - lead] == 1 && Shape[i] != 1)) axes.Add(i);
+        var summed = axes.Count == 0 ? this : Sum([.. axes], keepDims: true);
+        return summed.ReshapeView(target);
+    }
+
     /// <summary>Elements start, start+step, … below end along <paramref name="axis"/> (a view).</summary>
-    public Tensor Slice(int axis, int start, int end, int step = 1)
+    public Tensor Slice(int axis, int start, int end, int step = 1) =>
+        Autograd.Record(SliceView(axis, start, end, step), "Slice", this, (axis, start, end, step), static (n, g) =>
+        {
+            // Scatter the gradient back: zeros of the base shape, with g copied into the same view.
+            var (axis, start, end, step) = n.State<(int, int, int, int)>();
+            var x = n.Input(0);
+            var gx = Zeros(x.Shape, x.DType, x.Device);
+            var view = gx.SliceView(axis, start, end, step);
+            if (view.NumElements > 0) gx.Backend.Copy(g, view);
+            return [gx];
+        });
+
+    /// <summary>Slice without recording (for use inside ops).</summary>
+    internal Tensor SliceView(int axis, int start, int end, int step = 1)
     {
         int a = Shape.NormalizeAxis(axis, Rank, "Slice");
         if (step <= 0) throw new ArgumentOutOfRangeException(nameof(step), step, $"Slice: step must be positive, got {step}.");
@@ -169,16 +231,16 @@ public sealed partial class Tensor
     }
 
     /// <summary>A contiguous tensor with the same elements (this tensor itself when already contiguous).</summary>
-    public Tensor Contiguous()
-    {
-        if (IsContiguous) return this;
-        var result = Empty(Shape, DType, Device);
-        Backend.Copy(this, result);
-        return result;
-    }
+    public Tensor Contiguous() =>
+        IsContiguous ? this : Autograd.Record(ContiguousCopy(), "Contiguous", this, static (n, g) => [g]);
 
     /// <summary>A contiguous copy that never shares storage with this tensor.</summary>
-    public Tensor Clone()
+    public Tensor Clone() => Autograd.Record(ContiguousCopy(), "Clone", this, static (n, g) => [g]);
+
+    /// <summary>Contiguous without recording (for use inside ops).</summary>
+    internal Tensor ContiguousView() => IsContiguous ? this : ContiguousCopy();
+
+    private Tensor ContiguousCopy()
     {
         var result = Empty(Shape, DType, Device);
         Backend.Copy(this, result);
@@ -191,7 +253,7 @@ public sealed partial class Tensor
         if (dtype == DType) return this;
         var result = Empty(Shape, dtype, Device);
         Backend.Copy(this, result);
-        return result;
+        return Autograd.Record(result, "To", this, static (n, g) => [g.To(n.Input(0).DType)]);
     }
 
     /// <summary>
@@ -201,16 +263,19 @@ public sealed partial class Tensor
     public Tensor To(Device device)
     {
         if (device.Equals(Device)) return this;
-        var source = Contiguous();
+        var source = ContiguousView();
         var bytes = new byte[source.NumElements * DType.SizeOf()];
         source.Backend.CopyToHost(source.Storage, source.Offset, bytes);
         var result = Empty(Shape, DType, device);
         device.Backend.CopyFromHost(bytes, result.Storage, 0);
         GC.KeepAlive(source);
-        return result;
+        return Autograd.Record(result, "To", this, static (n, g) => [g.To(n.Input(0).Device)]);
     }
 
-    private Tensor DropAxes(int[] axes)
+    private Tensor DropAxes(int[] axes) =>
+        Autograd.Record(DropAxesView(axes), "Squeeze", this, static (n, g) => [g.ReshapeView(n.Input(0).Shape)]);
+
+    private Tensor DropAxesView(int[] axes)
     {
         var dims = new List<int>();
         var strides = new List<long>();
