@@ -12,22 +12,25 @@ namespace Engine.Kernels.Cpu;
 /// element's result depends on its own value only (same bits however a row is split, tails included).
 /// </summary>
 /// <remarks>
-/// Why a dedicated loop: the kernel is bound by its FMA pipes and its dependency chain (~80 cycles through
-/// P, the reduction and e^r). The generic form runs one <see cref="Vector256x2{T}"/> per call of a
-/// non-inlined method (inlined, the JIT's inlining budget leaves it half-inlined); written out here the
-/// chain of one vector overlaps its partner's and the next iteration's, and there are 26 FMA-pipe ops per
-/// vector: P by Horner (10), −t²/2 split exactly (3), the exponent estimate (2), the reduction (3),
-/// e^r (6), Φ and the product (2). Measured on Zen 3 (2^20 floats in [−4, 4], one thread, best of 1500
-/// calls, same process): generic pair 0.91 elements/ns, this loop 1.14. Variants measured and dropped:
-/// 3 or 4 vectors interleaved (0.93, 1.06: the JIT spills), Estrin for P (0.87 with two vectors: more
-/// live values, spills; 0.99 with one), one vector per iteration (0.95).
+/// Why a dedicated loop: the kernel is bound by its FMA pipes (two on Zen 3) and by its dependency chain
+/// (~80 cycles through P, the reduction and e^r). The generic form runs one <see cref="Vector256x2{T}"/> per
+/// call of a non-inlined method (inlined, the JIT's inlining budget leaves it half-inlined); written out
+/// here, one vector's chain overlaps its partner's and the next iteration's, and there are 24 FMA-pipe ops
+/// per vector: P by Horner (9), t² split exactly (2), the exponent estimate (2), the reduction (3), e^r (6),
+/// Φ and the product (2), so ≥ 12 cycles per 8 elements.
+/// Measured on Zen 3 (2^20 floats in [−4, 4], one thread, best of 1500 calls, old and new alternately on a
+/// shared machine): generic pair 0.88–0.92 elements/ns, this loop 1.12–1.19. Variants measured and dropped:
+/// 3 or 4 vectors interleaved (0.93, 1.06: the JIT spills), Estrin for P (0.87 with two vectors: more live
+/// values, spills), one vector per iteration (0.95), the 11-coefficient P (1.13).
 /// Constants are read as memory operands from a table with one copy per interleaved vector: with shared
 /// broadcast constants the JIT's CSE keeps each in a register for both vectors and spills the rest to the
 /// stack inside the loop. The AVX-512 path keeps the generic form.
-/// Differences from the generic central formula (accuracy sweep max relative error 2.3e-7, generic 3.3e-7):
-/// the exponent estimate is one nested FMA, the bias of 2^n rides in the shift constant, the small rest of
-/// the reduction joins r by an add instead of scaling 2^n, and e^r − 1 has five coefficients (|r| ≤ 0.42,
-/// relative error 4e-8).
+/// Differences from the generic central formula: everything is carried in s = −2r = t² + 2n·ln2 − 2t·P
+/// (no −½ multiply; the −2 and the powers of −½ live in the coefficients, exactly), P has 10 coefficients
+/// (weighted least squares as in <see cref="MathCoefficients{T}.GeluCentral"/>, |t·P − g| ≤ 1.6e-7), the
+/// exponent estimate is one nested FMA, the bias of 2^n rides in the shift constant, the small rest of the
+/// reduction joins s by an add, and e^r − 1 has five coefficients beyond r (|r| ≤ 0.42, relative error
+/// 4e-8). Accuracy sweep: max relative error 3.3e-7 (generic 3.3e-7; bound 5e-7).
 /// </remarks>
 internal static unsafe class GeluAvx2
 {
@@ -50,21 +53,20 @@ internal static unsafe class GeluAvx2
     private const int P7 = 9;
     private const int P8 = 10;
     private const int P9 = 11;
-    private const int P10 = 12;
-    private const int MinusHalf = 13;
-    private const int EstimateA = 14;
-    private const int EstimateB = 15;
-    private const int ShiftK = 16;
-    private const int MinusLn2Hi = 17;
-    private const int Ln2Lo = 18;
-    private const int E0 = 19;
-    private const int E1 = 20;
-    private const int E2 = 21;
-    private const int E3 = 22;
-    private const int E4 = 23;
-    private const int One = 24;
-    private const int ConstantCount = 25;
-    private static ReadOnlySpan<float> Values => [5.5f, 2.75f, -0.487823367f, 0.0676544905f, -0.0102279298f, 0.00149763154f, -0.000200850744f, 2.29649449e-05f, -1.88304557e-06f, -3.19029581e-09f, 5.78969725e-08f, -1.7224103e-08f, 1.93818073e-09f, -0.5f, -0.445f * Log2E, -0.65f * Log2E, ShiftPlusBias, -0.693147659301757812f, 4.7874181e-7f, 0.5f, 0.166664734f, 0.0416664258f, 0.00837719068f, 0.00139436836f, 1f];
+    private const int EstimateA = 12;
+    private const int EstimateB = 13;
+    private const int ShiftK = 14;
+    private const int TwoLn2Hi = 15;
+    private const int MinusTwoLn2Lo = 16;
+    private const int B1 = 17;
+    private const int B2 = 18;
+    private const int B3 = 19;
+    private const int B4 = 20;
+    private const int B5 = 21;
+    private const int B6 = 22;
+    private const int One = 23;
+    private const int ConstantCount = 24;
+    private static ReadOnlySpan<float> Values => [5.5f, 2.75f, 0.9756467342376709f, -0.1353093683719635f, 0.020456023514270782f, -0.002994301961734891f, 0.00040131754940375686f, -4.6541234041797e-05f, 4.004092716058949e-06f, 1.4512563950574986e-07f, -1.6902279753594485e-07f, 2.4248089758316382e-08f, -0.445f * Log2E, -0.65f * Log2E, ShiftPlusBias, 2 * 0.693147659301757812f, -2 * 4.7874181e-7f, -0.5f, 0.125f, -0.02083309181034565f, 0.0026041516102850437f, -0.00026178720872849226f, 2.1787005607620813e-05f, 1f];
 
     /// <summary>Two copies of the constants, each broadcast to 8 lanes (one copy per interleaved vector); never freed.</summary>
     private static readonly float* Table = MakeTable();
@@ -147,8 +149,7 @@ internal static unsafe class GeluAvx2
         Vector256<float> y;
         var t = Avx.Min(K(k, Limit), Vector256.Abs(x));
         var v = t - K(k, Centre);
-        var p = Fma.MultiplyAdd(K(k, P10), v, K(k, P9));
-        p = Fma.MultiplyAdd(p, v, K(k, P8));
+        var p = Fma.MultiplyAdd(K(k, P9), v, K(k, P8));
         p = Fma.MultiplyAdd(p, v, K(k, P7));
         p = Fma.MultiplyAdd(p, v, K(k, P6));
         p = Fma.MultiplyAdd(p, v, K(k, P5));
@@ -157,19 +158,19 @@ internal static unsafe class GeluAvx2
         p = Fma.MultiplyAdd(p, v, K(k, P2));
         p = Fma.MultiplyAdd(p, v, K(k, P1));
         p = Fma.MultiplyAdd(p, v, K(k, P0));
-        var u = t * K(k, MinusHalf);
-        var a = t * u;
-        var lo = Fma.MultiplySubtract(t, u, a);
+        var a = t * t;
+        var lo = Fma.MultiplySubtract(t, t, a);
         var shifted = Fma.MultiplyAdd(t, Fma.MultiplyAdd(t, K(k, EstimateA), K(k, EstimateB)), K(k, ShiftK));
         var n = shifted - K(k, ShiftK);
-        var r = Fma.MultiplyAdd(t, p, Fma.MultiplyAdd(n, K(k, MinusLn2Hi), a));
-        r += Fma.MultiplyAdd(n, K(k, Ln2Lo), lo);
+        var s = Fma.MultiplyAdd(t, p, Fma.MultiplyAdd(n, K(k, TwoLn2Hi), a));
+        s += Fma.MultiplyAdd(n, K(k, MinusTwoLn2Lo), lo);
         var pow2 = Avx2.ShiftLeftLogical(shifted.AsInt32(), 23).AsSingle();
-        var e = Fma.MultiplyAdd(K(k, E4), r, K(k, E3));
-        e = Fma.MultiplyAdd(e, r, K(k, E2));
-        e = Fma.MultiplyAdd(e, r, K(k, E1));
-        e = Fma.MultiplyAdd(e, r, K(k, E0));
-        var q = Fma.MultiplyAdd(Fma.MultiplyAdd(r * r, e, r), pow2, pow2);
+        var e = Fma.MultiplyAdd(K(k, B6), s, K(k, B5));
+        e = Fma.MultiplyAdd(e, s, K(k, B4));
+        e = Fma.MultiplyAdd(e, s, K(k, B3));
+        e = Fma.MultiplyAdd(e, s, K(k, B2));
+        e = Fma.MultiplyAdd(e, s, K(k, B1));
+        var q = Fma.MultiplyAdd(pow2 * s, e, pow2);
         y = x * Avx.BlendVariable(K(k, One) - q, q, x);
         return y;
     }
@@ -185,10 +186,8 @@ internal static unsafe class GeluAvx2
         var t1 = Avx.Min(K(k1, Limit), Vector256.Abs(x1));
         var v0 = t0 - K(k0, Centre);
         var v1 = t1 - K(k1, Centre);
-        var p0 = Fma.MultiplyAdd(K(k0, P10), v0, K(k0, P9));
-        var p1 = Fma.MultiplyAdd(K(k1, P10), v1, K(k1, P9));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P8));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P8));
+        var p0 = Fma.MultiplyAdd(K(k0, P9), v0, K(k0, P8));
+        var p1 = Fma.MultiplyAdd(K(k1, P9), v1, K(k1, P8));
         p0 = Fma.MultiplyAdd(p0, v0, K(k0, P7));
         p1 = Fma.MultiplyAdd(p1, v1, K(k1, P7));
         p0 = Fma.MultiplyAdd(p0, v0, K(k0, P6));
@@ -205,32 +204,32 @@ internal static unsafe class GeluAvx2
         p1 = Fma.MultiplyAdd(p1, v1, K(k1, P1));
         p0 = Fma.MultiplyAdd(p0, v0, K(k0, P0));
         p1 = Fma.MultiplyAdd(p1, v1, K(k1, P0));
-        var u0 = t0 * K(k0, MinusHalf);
-        var u1 = t1 * K(k1, MinusHalf);
-        var a0 = t0 * u0;
-        var a1 = t1 * u1;
-        var lo0 = Fma.MultiplySubtract(t0, u0, a0);
-        var lo1 = Fma.MultiplySubtract(t1, u1, a1);
+        var a0 = t0 * t0;
+        var a1 = t1 * t1;
+        var lo0 = Fma.MultiplySubtract(t0, t0, a0);
+        var lo1 = Fma.MultiplySubtract(t1, t1, a1);
         var shifted0 = Fma.MultiplyAdd(t0, Fma.MultiplyAdd(t0, K(k0, EstimateA), K(k0, EstimateB)), K(k0, ShiftK));
         var shifted1 = Fma.MultiplyAdd(t1, Fma.MultiplyAdd(t1, K(k1, EstimateA), K(k1, EstimateB)), K(k1, ShiftK));
         var n0 = shifted0 - K(k0, ShiftK);
         var n1 = shifted1 - K(k1, ShiftK);
-        var r0 = Fma.MultiplyAdd(t0, p0, Fma.MultiplyAdd(n0, K(k0, MinusLn2Hi), a0));
-        var r1 = Fma.MultiplyAdd(t1, p1, Fma.MultiplyAdd(n1, K(k1, MinusLn2Hi), a1));
-        r0 += Fma.MultiplyAdd(n0, K(k0, Ln2Lo), lo0);
-        r1 += Fma.MultiplyAdd(n1, K(k1, Ln2Lo), lo1);
+        var s0 = Fma.MultiplyAdd(t0, p0, Fma.MultiplyAdd(n0, K(k0, TwoLn2Hi), a0));
+        var s1 = Fma.MultiplyAdd(t1, p1, Fma.MultiplyAdd(n1, K(k1, TwoLn2Hi), a1));
+        s0 += Fma.MultiplyAdd(n0, K(k0, MinusTwoLn2Lo), lo0);
+        s1 += Fma.MultiplyAdd(n1, K(k1, MinusTwoLn2Lo), lo1);
         var pow20 = Avx2.ShiftLeftLogical(shifted0.AsInt32(), 23).AsSingle();
         var pow21 = Avx2.ShiftLeftLogical(shifted1.AsInt32(), 23).AsSingle();
-        var e0 = Fma.MultiplyAdd(K(k0, E4), r0, K(k0, E3));
-        var e1 = Fma.MultiplyAdd(K(k1, E4), r1, K(k1, E3));
-        e0 = Fma.MultiplyAdd(e0, r0, K(k0, E2));
-        e1 = Fma.MultiplyAdd(e1, r1, K(k1, E2));
-        e0 = Fma.MultiplyAdd(e0, r0, K(k0, E1));
-        e1 = Fma.MultiplyAdd(e1, r1, K(k1, E1));
-        e0 = Fma.MultiplyAdd(e0, r0, K(k0, E0));
-        e1 = Fma.MultiplyAdd(e1, r1, K(k1, E0));
-        var q0 = Fma.MultiplyAdd(Fma.MultiplyAdd(r0 * r0, e0, r0), pow20, pow20);
-        var q1 = Fma.MultiplyAdd(Fma.MultiplyAdd(r1 * r1, e1, r1), pow21, pow21);
+        var e0 = Fma.MultiplyAdd(K(k0, B6), s0, K(k0, B5));
+        var e1 = Fma.MultiplyAdd(K(k1, B6), s1, K(k1, B5));
+        e0 = Fma.MultiplyAdd(e0, s0, K(k0, B4));
+        e1 = Fma.MultiplyAdd(e1, s1, K(k1, B4));
+        e0 = Fma.MultiplyAdd(e0, s0, K(k0, B3));
+        e1 = Fma.MultiplyAdd(e1, s1, K(k1, B3));
+        e0 = Fma.MultiplyAdd(e0, s0, K(k0, B2));
+        e1 = Fma.MultiplyAdd(e1, s1, K(k1, B2));
+        e0 = Fma.MultiplyAdd(e0, s0, K(k0, B1));
+        e1 = Fma.MultiplyAdd(e1, s1, K(k1, B1));
+        var q0 = Fma.MultiplyAdd(pow20 * s0, e0, pow20);
+        var q1 = Fma.MultiplyAdd(pow21 * s1, e1, pow21);
         y0 = x0 * Avx.BlendVariable(K(k0, One) - q0, q0, x0);
         y1 = x1 * Avx.BlendVariable(K(k1, One) - q1, q1, x1);
     }
