@@ -40,7 +40,13 @@ internal static unsafe class UnaryVector<T, TV, TS>
             case UnaryOp.Relu: Run<Relu>(x, y, n, alpha, beta); break;
             case UnaryOp.LeakyRelu: Run<LeakyRelu>(x, y, n, alpha, beta); break;
             case UnaryOp.Elu: Run<Elu>(x, y, n, alpha, beta); break;
-            case UnaryOp.Gelu: Run<Gelu>(x, y, n, alpha, beta); break;
+            case UnaryOp.Gelu:
+                // Float on AVX2: a written-out, interleaved loop (see GeluAvx2 for why and the numbers).
+                if (typeof(T) == typeof(float) && typeof(TS) == typeof(Simd256x2<float>) && GeluAvx2.IsSupported)
+                    GeluAvx2.Run((float*)x, (float*)y, n);
+                else
+                    Run<Gelu>(x, y, n, alpha, beta);
+                break;
             case UnaryOp.GeluTanh: Run<GeluTanh>(x, y, n, alpha, beta); break;
             case UnaryOp.Softplus: Run<Softplus>(x, y, n, alpha, beta); break;
             case UnaryOp.Silu: Run<Silu>(x, y, n, alpha, beta); break;

@@ -362,9 +362,9 @@ internal static class VectorMath<T, TV, TS>
         return TS.Fma(TS.Fma(p810, x4, p47), x4, p03);
     }
 
-    /// <summary><see cref="GeluWide"/> as a call, off the float fast path.</summary>
+    /// <summary><see cref="GeluWide"/> as a call, off the float fast path (also <see cref="GeluAvx2"/>'s).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static TV GeluWideOutOfLine(TV x) => GeluWide(x);
+    internal static TV GeluWideOutOfLine(TV x) => GeluWide(x);
 
     /// <summary>GELU for any x, by the normal-tail formula (see <see cref="Gelu"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
