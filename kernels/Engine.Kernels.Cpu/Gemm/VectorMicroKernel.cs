@@ -66,6 +66,14 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         for (; p < kc; p++, a += Rows, b += nr)
             Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
 
+        WriteTile(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
+    }
+
+    /// <summary>C = alpha·acc (beta = 0, C not read) or C = alpha·acc + beta·C, for the six rows of a tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WriteTile(T* c, long ldc, T alpha, T beta, TV c00, TV c01, TV c10, TV c11, TV c20, TV c21,
+        TV c30, TV c31, TV c40, TV c41, TV c50, TV c51)
+    {
         TV alphaV = TSimd.Splat(alpha);
         if (beta == T.Zero)
         {
@@ -75,17 +83,17 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
             StoreRow(c + 3 * ldc, c30, c31, alphaV);
             StoreRow(c + 4 * ldc, c40, c41, alphaV);
             StoreRow(c + 5 * ldc, c50, c51, alphaV);
-        }
-        else
-        {
-            TV betaV = TSimd.Splat(beta);
-            UpdateRow(c, c00, c01, alphaV, betaV);
-            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
-            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
-            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
-            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
-            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
-        }
+    }
+    else
+    {
+        TV betaV = TSimd.Splat(beta);
+        UpdateRow(c, c00, c01, alphaV, betaV);
+        UpdateRow(c + ldc, c10, c11, alphaV, betaV);
+        UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
+        UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
+        UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
+        UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
+    }
     }
 
     public static void MultiplyRows(int kc, T* a, long lda, T* b, T* c, long ldc, T alpha, T beta)
@@ -108,26 +116,7 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         for (; p < kc; p++, a0++, a1++, a2++, a3++, a4++, a5++, b += nr)
             StepRows(a0, a1, a2, a3, a4, a5, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
 
-        TV alphaV = TSimd.Splat(alpha);
-        if (beta == T.Zero)
-        {
-            StoreRow(c, c00, c01, alphaV);
-            StoreRow(c + ldc, c10, c11, alphaV);
-            StoreRow(c + 2 * ldc, c20, c21, alphaV);
-            StoreRow(c + 3 * ldc, c30, c31, alphaV);
-            StoreRow(c + 4 * ldc, c40, c41, alphaV);
-            StoreRow(c + 5 * ldc, c50, c51, alphaV);
-        }
-        else
-        {
-            TV betaV = TSimd.Splat(beta);
-            UpdateRow(c, c00, c01, alphaV, betaV);
-            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
-            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
-            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
-            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
-            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
-        }
+        WriteTile(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
     public static void MultiplyColumns(int kc, T* a, long lda, T* b, T* c, long ldc, T alpha, T beta)
@@ -152,26 +141,7 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         for (; p < kc; p++, a += lda, b += nr)
             Step(a, b, 0, ref b0, ref b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31, ref c40, ref c41, ref c50, ref c51);
 
-        TV alphaV = TSimd.Splat(alpha);
-        if (beta == T.Zero)
-        {
-            StoreRow(c, c00, c01, alphaV);
-            StoreRow(c + ldc, c10, c11, alphaV);
-            StoreRow(c + 2 * ldc, c20, c21, alphaV);
-            StoreRow(c + 3 * ldc, c30, c31, alphaV);
-            StoreRow(c + 4 * ldc, c40, c41, alphaV);
-            StoreRow(c + 5 * ldc, c50, c51, alphaV);
-        }
-        else
-        {
-            TV betaV = TSimd.Splat(beta);
-            UpdateRow(c, c00, c01, alphaV, betaV);
-            UpdateRow(c + ldc, c10, c11, alphaV, betaV);
-            UpdateRow(c + 2 * ldc, c20, c21, alphaV, betaV);
-            UpdateRow(c + 3 * ldc, c30, c31, alphaV, betaV);
-            UpdateRow(c + 4 * ldc, c40, c41, alphaV, betaV);
-            UpdateRow(c + 5 * ldc, c50, c51, alphaV, betaV);
-        }
+        WriteTile(c, ldc, alpha, beta, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51);
     }
 
     /// <summary>k step <paramref name="s"/> with A read in place: row i of the tile += a_i[s] · b[s·Nr ..).</summary>
