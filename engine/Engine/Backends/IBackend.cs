@@ -13,7 +13,7 @@ namespace Engine.Backends;
 /// contiguous tensors unless stated; inputs may be arbitrary strided views (stride 0 for broadcast).
 /// The tensor layer validates shapes and dtypes before calling, so backends only assert.
 /// </remarks>
-public interface IBackend
+public partial interface IBackend
 {
     /// <summary>Allocates uninitialised storage for <paramref name="count"/> elements.</summary>
     Storage Allocate(DType dtype, long count);

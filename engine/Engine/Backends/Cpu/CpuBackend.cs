@@ -12,7 +12,7 @@ namespace Engine.Backends.Cpu;
 /// Raw pointers are taken from storage, so every method keeps its tensors alive (GC.KeepAlive) until
 /// the kernels return; otherwise a finalizer could hand a block back to the pool mid-kernel.
 /// </remarks>
-public sealed unsafe class CpuBackend : IBackend
+public sealed unsafe partial class CpuBackend : IBackend
 {
     private readonly Func<Device> _device;
 
