@@ -8,4 +8,5 @@ public enum CaseKind
     Softmax,
     Sum,
     MlpStep,
+    Conv,
 }

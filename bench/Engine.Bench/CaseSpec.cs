@@ -11,6 +11,9 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
     /// <summary>The GEMM shape (GEMM cases only).</summary>
     public GemmShape? Gemm { get; init; }
 
+    /// <summary>The convolution (convolution cases only).</summary>
+    public ConvShape? Conv { get; init; }
+
     /// <summary>The unary op, lower case as in <c>UnaryOp</c> (unary cases only).</summary>
     public string? Op { get; init; }
 
@@ -26,13 +29,14 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
     public bool IsGemm => Kind == CaseKind.Gemm;
 
     /// <summary>True when <see cref="Work"/> counts floating-point operations (GEMM and training steps).</summary>
-    public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep;
+    public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep or CaseKind.Conv;
 
     /// <summary>Floating-point operations (GEMM, and the matrix products of a training step) or elements processed (all others) per call.</summary>
     public double Work => Kind switch
     {
         CaseKind.Gemm => Gemm!.Value.Flops,
         CaseKind.MlpStep => MlpStepFlops(Layers!, Length),
+        CaseKind.Conv => Conv!.Value.Flops,
         _ => (double)Outer * Length,
     };
 
@@ -41,6 +45,7 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
         CaseKind.Gemm => Gemm.ToString() ?? "",
         CaseKind.Softmax => $"{Outer}x{Length}",
         CaseKind.MlpStep => $"{string.Join("-", Layers!)} b{Length}",
+        CaseKind.Conv => Conv.ToString() ?? "",
         _ => PowerOfTwoText(Length),
     };
 

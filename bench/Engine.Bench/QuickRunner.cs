@@ -26,17 +26,17 @@ internal sealed class QuickRunner(QuickOptions options)
         }
         var machine = MachineInfo.Current();
         Console.WriteLine($"Machine: {machine}");
-        if (cases.Any(c => c.IsGemm)) MeasurePeaks(cases);
+        if (cases.Any(c => c.CountsFlops)) MeasurePeaks(cases);
         foreach (int threads in options.Threads) RunThreadCount(cases, threads);
         // Other work on the machine can depress one peak measurement: measure again and keep the best.
-        if (cases.Any(c => c.IsGemm)) MeasurePeaks(cases);
+        if (cases.Any(c => c.CountsFlops)) MeasurePeaks(cases);
         PrintSummary(machine, _measured.Select(m => Result(m.Spec, m.Threads, m.Ms, m.Reference)).ToList());
         return 0;
     }
 
     private void MeasurePeaks(IReadOnlyList<CaseSpec> cases)
     {
-        foreach (var dtype in cases.Where(c => c.IsGemm).Select(c => c.DType).Distinct())
+        foreach (var dtype in cases.Where(c => c.CountsFlops).Select(c => c.DType).Distinct())
             foreach (int threads in options.Threads)
                 KeepBestPeak(new PeakFigure(dtype, threads, PeakFma.MeasureGflops(dtype, threads)));
     }

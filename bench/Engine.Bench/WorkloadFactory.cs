@@ -13,6 +13,7 @@ internal static class WorkloadFactory
         (CaseKind.Softmax, "float32") => new SoftmaxWorkload(spec.Outer, spec.Length),
         (CaseKind.Sum, "float32") => new SumWorkload(spec.Length),
         (CaseKind.MlpStep, "float32") => new MlpStepWorkload(spec.Layers!, (int)spec.Length),
+        (CaseKind.Conv, "float32") => new ConvWorkload(spec.Conv!.Value),
         _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
     };
 }

@@ -163,12 +163,28 @@ def torch_mlp_step(torch, case, dtype, gen):
     return step
 
 
+def torch_conv(torch, case, dtype, gen):
+    c = case["conv"]
+    x = torch.rand((c["batch"], c["inChannels"], c["height"], c["width"]), generator=gen, dtype=dtype) * 2 - 1
+    w = torch.rand((c["outChannels"], c["inChannels"], c["kernel"], c["kernel"]), generator=gen, dtype=dtype) * 0.2 - 0.1
+    b = torch.rand((c["outChannels"],), generator=gen, dtype=dtype) * 0.2 - 0.1
+    conv = torch.nn.functional.conv2d
+    padding = c["padding"]
+
+    def forward():
+        with torch.no_grad():
+            conv(x, w, b, padding=padding)
+    return forward
+
+
 def torch_call(torch, case):
     dtype = getattr(torch, case["dtype"])
     gen = torch.Generator().manual_seed(1)
     kind = case["kind"]
     if kind == "mlpStep":
         return torch_mlp_step(torch, case, dtype, gen)
+    if kind == "conv":
+        return torch_conv(torch, case, dtype, gen)
     if kind == "gemm":
         g = case["gemm"]
         a = torch.rand(g["k"], g["m"], dtype=dtype, generator=gen).t() if g["transposeA"] \

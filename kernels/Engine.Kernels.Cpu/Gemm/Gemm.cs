@@ -170,7 +170,7 @@ public static unsafe class Gemm
             c + cOffsets[item], ldc, isa, threads);
 
     /// <summary>Runs one GEMM whose arguments are already validated.</summary>
-    private static void RunChecked<T>(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
+    internal static void RunChecked<T>(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
         T beta, T* c, long ldc, CpuIsa isa, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -17,6 +17,8 @@ internal sealed unsafe class PackScratch
     private nuint _packedABytes;
     private void* _packedB;
     private nuint _packedBBytes;
+    private void* _columns;
+    private nuint _columnsBytes;
 
     /// <summary>The calling thread's scratch.</summary>
     public static PackScratch Current => t_current ??= new PackScratch();
@@ -28,6 +30,10 @@ internal sealed unsafe class PackScratch
     /// <summary>A buffer of at least <paramref name="elements"/> T for packed B.</summary>
     public T* PackedB<T>(long elements) where T : unmanaged =>
         (T*)Ensure(ref _packedB, ref _packedBBytes, (nuint)elements * (nuint)sizeof(T));
+
+    /// <summary>A buffer of at least <paramref name="elements"/> T for a block of the im2col matrix.</summary>
+    public T* Columns<T>(long elements) where T : unmanaged =>
+        (T*)Ensure(ref _columns, ref _columnsBytes, (nuint)elements * (nuint)sizeof(T));
 
     private static void* Ensure(ref void* buffer, ref nuint capacity, nuint bytes)
     {
@@ -44,5 +50,6 @@ internal sealed unsafe class PackScratch
     {
         NativeMemory.AlignedFree(_packedA);
         NativeMemory.AlignedFree(_packedB);
+        NativeMemory.AlignedFree(_columns);
     }
 }

@@ -1,0 +1,255 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// 2-D convolution over NCHW data and its two backward passes, as GEMMs over the im2col matrix built a block
+/// of columns at a time (<see cref="Im2Col{T}"/>): forward Y_g = W_g · X̂_g, input gradient X̂_g = W_gᵀ · dY_g
+/// folded back by col2im, weight gradient dW_g = Σ_images dY_g · X̂_gᵀ. A pointwise (1×1, stride 1, unpadded)
+/// convolution skips im2col: the image is the matrix. The transposed convolution is the input-gradient pass.
+/// </summary>
+/// <remarks>
+/// Pointers are to contiguous tensors laid out as <see cref="ConvGeometry"/> describes; the weight is
+/// [OutChannels, InChannels/Groups, kh, kw]. Work is split over <see cref="KernelThreads.Count"/> threads by
+/// (image, group, column block) for the forward pass and by (image, group) for the input gradient; the weight
+/// gradient gives each thread a fixed range of images and sums the per-thread partials in order, so every
+/// result is deterministic for a given thread count.
+/// </remarks>
+public static unsafe class Convolution
+{
+    /// <summary>
+    /// Bytes of im2col block each thread builds. Big enough that its rows are whole output rows (long copies,
+    /// and GEMMs wide enough to run at speed), small enough to stay in L2/L3 while the GEMM packs it.
+    /// </summary>
+    private static readonly int ColumnBlockBytes =
+        int.TryParse(Environment.GetEnvironmentVariable("ENGINE_CONV_BLOCK_KB"), out int kb) && kb > 0 ? kb * 1024 : 1024 * 1024;
+
+    /// <summary>y = conv(x, w) + bias on the path <see cref="IsaDispatch.Active"/> chooses.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes.</param>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="w">Weight [K, C/G, kh, kw].</param>
+    /// <param name="bias">Bias [K], or null for none.</param>
+    /// <param name="y">Output [N, K, OH, OW]; only written.</param>
+    public static void Forward<T>(ConvGeometry geometry, T* x, T* w, T* bias, T* y)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Forward(geometry, x, w, bias, y, IsaDispatch.Active);
+
+    /// <summary>y = conv(x, w) + bias on the given path (see the overload without it).</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes.</param>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="w">Weight [K, C/G, kh, kw].</param>
+    /// <param name="bias">Bias [K], or null for none.</param>
+    /// <param name="y">Output [N, K, OH, OW]; only written.</param>
+    /// <param name="isa">The GEMM path to take.</param>
+    public static void Forward<T>(ConvGeometry geometry, T* x, T* w, T* bias, T* y, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = Checked<T>(geometry, isa, "Conv2d");
+        int blockSize = ColumnBlockSize<T>(g, g.Batch * g.Groups);
+        int blocks = (g.OutPlaneSize + blockSize - 1) / blockSize;
+        KernelThreads.ForRange((long)g.Batch * g.Groups * blocks, 1, (start, end) =>
+        {
+            for (long item = start; item < end; item++)
+            {
+                int block = (int)(item % blocks);
+                long imageGroup = item / blocks;
+                ForwardBlock(g, (int)(imageGroup / g.Groups), (int)(imageGroup % g.Groups), block * blockSize, blockSize, x, w, bias, y, isa);
+            }
+        });
+    }
+
+    /// <summary>
+    /// dx = the gradient of conv(x, w) with respect to x, given dy (also the transposed convolution of dy) on
+    /// the path <see cref="IsaDispatch.Active"/> chooses.
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes of the forward convolution.</param>
+    /// <param name="dy">Output gradient [N, K, OH, OW].</param>
+    /// <param name="w">Weight [K, C/G, kh, kw].</param>
+    /// <param name="dx">Input gradient [N, C, H, W]; only written.</param>
+    public static void BackwardData<T>(ConvGeometry geometry, T* dy, T* w, T* dx)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        BackwardData(geometry, dy, w, dx, IsaDispatch.Active);
+
+    /// <summary>The input gradient on the given path (see the overload without it).</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes of the forward convolution.</param>
+    /// <param name="dy">Output gradient [N, K, OH, OW].</param>
+    /// <param name="w">Weight [K, C/G, kh, kw].</param>
+    /// <param name="dx">Input gradient [N, C, H, W]; only written.</param>
+    /// <param name="isa">The GEMM path to take.</param>
+    public static void BackwardData<T>(ConvGeometry geometry, T* dy, T* w, T* dx, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = Checked<T>(geometry, isa, "Conv2dBackwardData");
+        KernelThreads.ForRange((long)g.Batch * g.Groups, 1, (start, end) =>
+        {
+            for (long item = start; item < end; item++)
+                BackwardDataImage(g, (int)(item / g.Groups), (int)(item % g.Groups), dy, w, dx, isa);
+        });
+    }
+
+    /// <summary>
+    /// dw = the gradient of conv(x, w) with respect to w, given dy, summed over the batch, on the path
+    /// <see cref="IsaDispatch.Active"/> chooses.
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes of the forward convolution.</param>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="dy">Output gradient [N, K, OH, OW].</param>
+    /// <param name="dw">Weight gradient [K, C/G, kh, kw]; only written.</param>
+    public static void BackwardWeight<T>(ConvGeometry geometry, T* x, T* dy, T* dw)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        BackwardWeight(geometry, x, dy, dw, IsaDispatch.Active);
+
+    /// <summary>The weight gradient on the given path (see the overload without it).</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes of the forward convolution.</param>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="dy">Output gradient [N, K, OH, OW].</param>
+    /// <param name="dw">Weight gradient [K, C/G, kh, kw]; only written.</param>
+    /// <param name="isa">The GEMM path to take.</param>
+    public static void BackwardWeight<T>(ConvGeometry geometry, T* x, T* dy, T* dw, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = Checked<T>(geometry, isa, "Conv2dBackwardWeight");
+        long weightSize = g.WeightSize;
+        new Span<T>(dw, checked((int)weightSize)).Clear();
+        int chunks = Math.Max(1, Math.Min(KernelThreads.Count, g.Batch));
+        // Chunk 0 accumulates straight into dw; the others into their own buffers, added in chunk order.
+        var partials = new nint[chunks];
+        try
+        {
+            for (int c = 1; c < chunks; c++)
+            {
+                partials[c] = (nint)NativeMemory.AlignedAlloc((nuint)(weightSize * sizeof(T)), 64);
+                new Span<T>((void*)partials[c], (int)weightSize).Clear();
+            }
+            KernelThreads.For(chunks, chunk =>
+            {
+                T* sum = chunk == 0 ? dw : (T*)partials[chunk];
+                int first = (int)((long)g.Batch * chunk / chunks), last = (int)((long)g.Batch * (chunk + 1) / chunks);
+                for (int n = first; n < last; n++)
+                    for (int group = 0; group < g.Groups; group++)
+                        BackwardWeightImage(g, n, group, x, dy, sum, isa);
+            });
+            for (int c = 1; c < chunks; c++)
+            {
+                var into = new Span<T>(dw, (int)weightSize);
+                var from = new ReadOnlySpan<T>((void*)partials[c], (int)weightSize);
+                for (int i = 0; i < into.Length; i++) into[i] += from[i];
+            }
+        }
+        finally
+        {
+            foreach (var p in partials) NativeMemory.AlignedFree((void*)p);
+        }
+    }
+
+    private static ConvGeometry Checked<T>(ConvGeometry g, CpuIsa isa, string op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmArguments.CheckElementType<T>();
+        if (g.Problem() is { } problem) throw new ArgumentException($"{op}: {problem} ({g}).");
+        IsaDispatch.Take(isa, "Gemm");
+        return g;
+    }
+
+    /// <summary>
+    /// Columns per im2col block: as many as fit <see cref="ColumnBlockBytes"/>, rounded down to whole output rows
+    /// when at least one fits (else to a multiple of 16, the widest micro-kernel's Nr), but few enough that the
+    /// blocks give every thread work when there are fewer (image, group) items than threads.
+    /// </summary>
+    private static int ColumnBlockSize<T>(in ConvGeometry g, long items) where T : unmanaged
+    {
+        int plane = g.OutPlaneSize, rowLength = g.OutWidth;
+        long fit = Math.Max(16, ColumnBlockBytes / ((long)g.PatchSize * sizeof(T)));
+        int threads = KernelThreads.Count;
+        if (items < threads)
+        {
+            long blocksPerItem = (threads + items - 1) / items;
+            fit = Math.Min(fit, Math.Max(16, (plane + blocksPerItem - 1) / blocksPerItem));
+        }
+        if (fit >= plane) return plane;
+        return (int)(fit >= rowLength ? fit / rowLength * rowLength : Math.Max(16, fit / 16 * 16));
+    }
+
+    private static void ForwardBlock<T>(in ConvGeometry g, int n, int group, int colStart, int blockSize,
+        T* x, T* w, T* bias, T* y, CpuIsa isa) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = Math.Min(blockSize, g.OutPlaneSize - colStart);
+        int kg = g.GroupOutChannels, plane = g.OutPlaneSize;
+        T* image = x + n * g.InImageSize + group * g.GroupInChannels * g.InPlaneSize;
+        T* output = y + n * g.OutImageSize + (long)group * kg * plane + colStart;
+        T beta = T.Zero;
+        if (bias != null)
+        {
+            // Start C at the bias and let the GEMM accumulate onto it: no second pass over the output.
+            for (int k = 0; k < kg; k++) new Span<T>(output + (long)k * plane, count).Fill(bias[group * kg + k]);
+            beta = T.One;
+        }
+        StridedMatrix<T> columns = g.IsPointwise
+            ? new(image + colStart, g.InPlaneSize, 1)
+            : new(GatherColumns(g, image, colStart, count), count, 1);
+        var weights = new StridedMatrix<T>(w + (long)group * kg * g.PatchSize, g.PatchSize, 1);
+        Gemm.RunChecked(kg, count, g.PatchSize, T.One, weights, columns, beta, output, plane, isa, threads: 1);
+    }
+
+    private static void BackwardDataImage<T>(in ConvGeometry g, int n, int group, T* dy, T* w, T* dx, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int kg = g.GroupOutChannels, plane = g.OutPlaneSize;
+        T* image = dx + n * g.InImageSize + group * g.GroupInChannels * g.InPlaneSize;
+        T* gradient = dy + n * g.OutImageSize + (long)group * kg * plane;
+        // Wᵀ: element (r, k) of the PatchSize×kg matrix is w[k·PatchSize + r].
+        var weightsT = new StridedMatrix<T>(w + (long)group * kg * g.PatchSize, 1, g.PatchSize);
+        if (g.IsPointwise)
+        {
+            Gemm.RunChecked(g.PatchSize, plane, kg, T.One, weightsT, new StridedMatrix<T>(gradient, plane, 1),
+                T.Zero, image, g.InPlaneSize, isa, threads: 1);
+            return;
+        }
+        new Span<T>(image, checked((int)(g.GroupInChannels * g.InPlaneSize))).Clear();
+        int blockSize = ColumnBlockSize<T>(g, long.MaxValue);
+        T* columns = ColumnScratch<T>(g, blockSize);
+        for (int colStart = 0; colStart < plane; colStart += blockSize)
+        {
+            int count = Math.Min(blockSize, plane - colStart);
+            Gemm.RunChecked(g.PatchSize, count, kg, T.One, weightsT, new StridedMatrix<T>(gradient + colStart, plane, 1),
+                T.Zero, columns, count, isa, threads: 1);
+            Im2Col<T>.ScatterAdd(g, image, colStart, count, columns);
+        }
+    }
+
+    private static void BackwardWeightImage<T>(in ConvGeometry g, int n, int group, T* x, T* dy, T* sum, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int kg = g.GroupOutChannels, plane = g.OutPlaneSize;
+        T* image = x + n * g.InImageSize + group * g.GroupInChannels * g.InPlaneSize;
+        T* gradient = dy + n * g.OutImageSize + (long)group * kg * plane;
+        T* weightGradient = sum + (long)group * kg * g.PatchSize;
+        int blockSize = g.IsPointwise ? plane : ColumnBlockSize<T>(g, long.MaxValue);
+        for (int colStart = 0; colStart < plane; colStart += blockSize)
+        {
+            int count = Math.Min(blockSize, plane - colStart);
+            // X̂ᵀ: element (s, r) of the count×PatchSize matrix is im2col(r, colStart + s).
+            StridedMatrix<T> columnsT = g.IsPointwise
+                ? new(image + colStart, 1, g.InPlaneSize)
+                : new(GatherColumns(g, image, colStart, count), 1, count);
+            Gemm.RunChecked(kg, g.PatchSize, count, T.One, new StridedMatrix<T>(gradient + colStart, plane, 1), columnsT,
+                T.One, weightGradient, g.PatchSize, isa, threads: 1);
+        }
+    }
+
+    private static T* GatherColumns<T>(in ConvGeometry g, T* image, int colStart, int count) where T : unmanaged, INumberBase<T>
+    {
+        T* columns = ColumnScratch<T>(g, count);
+        Im2Col<T>.Gather(g, image, colStart, count, columns);
+        return columns;
+    }
+
+    private static T* ColumnScratch<T>(in ConvGeometry g, int count) where T : unmanaged =>
+        PackScratch.Current.Columns<T>((long)g.PatchSize * count);
+}

@@ -1,0 +1,129 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// The im2col matrix of one image and channel group, a block of columns at a time, and its adjoint. Row
+/// r = (c, i, j) of the matrix holds, for each output position s = (oh, ow), the input element that kernel tap
+/// (i, j) of channel c sees there (zero in the padding): so the convolution of the group is W_g · im2col.
+/// </summary>
+/// <remarks>
+/// Building only a block of columns keeps the matrix small enough to stay in L2 while the GEMM packs it, which
+/// is what makes this an implicit-GEMM scheme rather than a full im2col buffer.
+/// </remarks>
+internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
+{
+    /// <summary>
+    /// dst[r·count + q] = im2col(r, colStart + q) for every row r of the group whose first channel plane is
+    /// <paramref name="image"/>, and q in [0, <paramref name="count"/>).
+    /// </summary>
+    public static void Gather(in ConvGeometry g, T* image, int colStart, int count, T* dst)
+    {
+        int end = colStart + count, outWidth = g.OutWidth;
+        T* row = dst;
+        for (int c = 0; c < g.GroupInChannels; c++)
+        {
+            T* plane = image + c * g.InPlaneSize;
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                for (int j = 0; j < g.KernelWidth; j++, row += count)
+                {
+                    for (int s = colStart; s < end;)
+                    {
+                        int oh = s / outWidth, ow = s - oh * outWidth;
+                        int run = Math.Min(outWidth - ow, end - s);
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                        T* to = row + (s - colStart);
+                        if ((uint)ih >= (uint)g.InHeight) new Span<T>(to, run).Clear();
+                        else GatherRun(plane + (long)ih * g.InWidth, g.InWidth, iw, g.StrideWidth, run, to);
+                        s += run;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Gather"/>: adds src[r·count + q] into the input element that im2col(r, colStart + q)
+    /// was read from (padding positions are dropped). Overlapping taps accumulate.
+    /// </summary>
+    public static void ScatterAdd(in ConvGeometry g, T* image, int colStart, int count, T* src)
+    {
+        int end = colStart + count, outWidth = g.OutWidth;
+        T* row = src;
+        for (int c = 0; c < g.GroupInChannels; c++)
+        {
+            T* plane = image + c * g.InPlaneSize;
+            for (int i = 0; i < g.KernelHeight; i++)
+            {
+                for (int j = 0; j < g.KernelWidth; j++, row += count)
+                {
+                    for (int s = colStart; s < end;)
+                    {
+                        int oh = s / outWidth, ow = s - oh * outWidth;
+                        int run = Math.Min(outWidth - ow, end - s);
+                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
+                        if ((uint)ih < (uint)g.InHeight)
+                            ScatterRun(plane + (long)ih * g.InWidth, g.InWidth, iw, g.StrideWidth, run, row + (s - colStart));
+                        s += run;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>to[q] = line[iw + q·stride] where that is inside [0, width), else zero.</summary>
+    private static void GatherRun(T* line, int width, int iw, int stride, int run, T* to)
+    {
+        var (first, last) = InsideRange(width, iw, stride, run);
+        new Span<T>(to, first).Clear();
+        if (stride == 1)
+        {
+            new ReadOnlySpan<T>(line + iw + first, last - first).CopyTo(new Span<T>(to + first, last - first));
+        }
+        else
+        {
+            T* from = line + iw;
+            for (int q = first; q < last; q++) to[q] = from[(long)q * stride];
+        }
+        new Span<T>(to + last, run - last).Clear();
+    }
+
+    /// <summary>line[iw + q·stride] += from[q] for the q whose column is inside [0, width).</summary>
+    private static void ScatterRun(T* line, int width, int iw, int stride, int run, T* from)
+    {
+        var (first, last) = InsideRange(width, iw, stride, run);
+        T* to = line + iw;
+        if (stride == 1)
+        {
+            AddInto(to + first, from + first, last - first);
+            return;
+        }
+        for (int q = first; q < last; q++) to[(long)q * stride] += from[q];
+    }
+
+    /// <summary>The range [first, last) of q in [0, run) for which iw + q·stride lies in [0, width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int First, int Last) InsideRange(int width, int iw, int stride, int run)
+    {
+        int first = iw >= 0 ? 0 : Math.Min(run, (-iw + stride - 1) / stride);
+        int last = iw >= width ? first : Math.Min(run, (width - 1 - iw) / stride + 1);
+        return (first, Math.Max(first, last));
+    }
+
+    /// <summary>dst[q] += src[q] for q &lt; count, a vector at a time.</summary>
+    private static void AddInto(T* dst, T* src, int count)
+    {
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; q + Vector256<T>.Count <= count; q += Vector256<T>.Count)
+                Vector256.Store(Vector256.Load(dst + q) + Vector256.Load(src + q), dst + q);
+        }
+        for (; q < count; q++) dst[q] += src[q];
+    }
+}
