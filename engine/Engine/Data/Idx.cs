@@ -107,12 +107,24 @@ public static class Idx
             using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
             using var result = new MemoryStream();
             gzip.CopyTo(result);
+            RequireCompleteGzip(bytes, result.Length, source);
             return result.ToArray();
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new InvalidDataException($"IDX '{source}': the gzip stream is damaged ({e.Message})", e);
         }
+    }
+
+    /// <summary>
+    /// GZipStream stops quietly at the end of a cut-off file, so compare the trailer's ISIZE (the
+    /// uncompressed length mod 2^32) with what came out: a file cut anywhere leaves other bytes there.
+    /// </summary>
+    private static void RequireCompleteGzip(byte[] bytes, long decompressedLength, string source)
+    {
+        uint recorded = bytes.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)) : 0;
+        if (bytes.Length < 18 || recorded != (uint)decompressedLength)
+            throw new InvalidDataException($"IDX '{source}': the gzip stream is truncated or damaged (its trailer records {recorded} uncompressed bytes, {decompressedLength} came out of {bytes.Length} compressed bytes).");
     }
 
     private static void ReverseEachElement(byte[] data, int size)
