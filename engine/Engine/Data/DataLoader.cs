@@ -1,0 +1,80 @@
+using System.Collections;
+using Engine.Tensors;
+
+namespace Engine.Data;
+
+/// <summary>
+/// Batches of (x, y) rows from two tensors that share axis 0. Enumerating the loader is one epoch;
+/// with <c>shuffle</c> each epoch draws a new row order from the generator, so a seeded generator
+/// gives the same sequence of epochs every run. Batches are copies of the selected rows
+/// (<see cref="Tensor.IndexSelect"/>), so later changes to a batch do not touch the data.
+/// </summary>
+public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
+{
+    private readonly Generator _generator;
+
+    /// <summary>Creates a loader over <paramref name="x"/> and <paramref name="y"/>.</summary>
+    /// <param name="x">The inputs, [N, …].</param>
+    /// <param name="y">The targets, [N, …].</param>
+    /// <param name="batchSize">Rows per batch (the last batch may be smaller unless <paramref name="dropLast"/>).</param>
+    /// <param name="shuffle">Visit the rows in a new random order each epoch.</param>
+    /// <param name="generator">The random source for shuffling (default <see cref="Generator.Default"/>, seeded by <see cref="Tensor.ManualSeed"/>).</param>
+    /// <param name="dropLast">Skip the last batch when it has fewer than <paramref name="batchSize"/> rows.</param>
+    /// <exception cref="ArgumentException">The tensors disagree on axis 0, are scalars, or the batch size is not positive.</exception>
+    public DataLoader(Tensor x, Tensor y, int batchSize, bool shuffle = false, Generator? generator = null, bool dropLast = false)
+    {
+        if (x.Rank == 0 || y.Rank == 0 || x.Shape[0] != y.Shape[0])
+            throw new ArgumentException($"DataLoader: x and y must share axis 0, got x {x.Describe()} and y {y.Describe()}.");
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"DataLoader: batchSize must be positive (x {x.Describe()}).");
+        X = x;
+        Y = y;
+        BatchSize = batchSize;
+        Shuffle = shuffle;
+        DropLast = dropLast;
+        _generator = generator ?? Generator.Default;
+    }
+
+    /// <summary>The inputs.</summary>
+    public Tensor X { get; }
+
+    /// <summary>The targets.</summary>
+    public Tensor Y { get; }
+
+    /// <summary>Rows per batch.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether each epoch visits the rows in a new random order.</summary>
+    public bool Shuffle { get; }
+
+    /// <summary>Whether a smaller last batch is skipped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The number of rows.</summary>
+    public int Rows => X.Shape[0];
+
+    /// <summary>Batches per epoch.</summary>
+    public int BatchCount => DropLast ? Rows / BatchSize : (Rows + BatchSize - 1) / BatchSize;
+
+    /// <summary>One epoch of batches; each call draws a new order when shuffling.</summary>
+    public IEnumerator<(Tensor X, Tensor Y)> GetEnumerator()
+    {
+        var order = Shuffle ? RandomPermutation.Draw(Rows, _generator) : null;
+        return Batches(order);
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private IEnumerator<(Tensor X, Tensor Y)> Batches(int[]? order)
+    {
+        for (int b = 0; b < BatchCount; b++)
+        {
+            int start = b * BatchSize;
+            int count = Math.Min(BatchSize, Rows - start);
+            var rows = new int[count];
+            for (int i = 0; i < count; i++) rows[i] = order is null ? start + i : order[start + i];
+            var index = Tensor.FromArray(rows, device: X.Device);
+            yield return (X.IndexSelect(0, index), Y.IndexSelect(0, index.To(Y.Device)));
+        }
+    }
+}
