@@ -85,6 +85,22 @@ public static unsafe class Convolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Checked<T>(geometry, isa, "Conv2dBackwardData");
+        if (FlippedConvolution(g) is { } flipped)
+        {
+            // Unit stride: the input gradient is itself a convolution, of dy with the flipped kernel, which takes the
+            // forward path (im2col blocks + GEMM straight into dx) instead of a GEMM into columns and a col2im pass.
+            T* flippedWeight = (T*)NativeMemory.AlignedAlloc((nuint)(g.WeightSize * sizeof(T)), 64);
+            try
+            {
+                FlipKernel(g, w, flippedWeight);
+                Forward(flipped, dy, flippedWeight, null, dx, isa);
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(flippedWeight);
+            }
+            return;
+        }
         KernelThreads.ForRange((long)g.Batch * g.Groups, 1, (start, end) =>
         {
             for (long item = start; item < end; item++)
@@ -147,6 +163,41 @@ public static unsafe class Convolution
         {
             foreach (var p in partials) NativeMemory.AlignedFree((void*)p);
         }
+    }
+
+    /// <summary>
+    /// For a unit-stride convolution whose padding is at most the dilated kernel's reach, the convolution that maps
+    /// dy to dx: the same kernel size and dilation over dy with padding reach − pad per side and the channel roles
+    /// swapped. Null when that does not apply (strided, pointwise — already a plain GEMM — or over-padded).
+    /// </summary>
+    private static ConvGeometry? FlippedConvolution(in ConvGeometry g)
+    {
+        int reachH = g.DilationHeight * (g.KernelHeight - 1), reachW = g.DilationWidth * (g.KernelWidth - 1);
+        if (g.StrideHeight != 1 || g.StrideWidth != 1 || g.IsPointwise
+            || Math.Max(g.PadTop, g.PadBottom) > reachH || Math.Max(g.PadLeft, g.PadRight) > reachW)
+            return null;
+        return g with
+        {
+            InChannels = g.OutChannels, InHeight = g.OutHeight, InWidth = g.OutWidth, OutChannels = g.InChannels,
+            PadTop = reachH - g.PadTop, PadBottom = reachH - g.PadBottom, PadLeft = reachW - g.PadLeft, PadRight = reachW - g.PadRight,
+        };
+    }
+
+    /// <summary>
+    /// The weight of <see cref="FlippedConvolution"/>: [C, K/G, kh, kw] with flipped[c, k, i, j] = w[k, c, kh−1−i, kw−1−j]
+    /// within each group.
+    /// </summary>
+    private static void FlipKernel<T>(in ConvGeometry g, T* w, T* flipped) where T : unmanaged
+    {
+        int cg = g.GroupInChannels, kg = g.GroupOutChannels, kh = g.KernelHeight, kw = g.KernelWidth, taps = kh * kw;
+        for (int group = 0; group < g.Groups; group++)
+            for (int k = 0; k < kg; k++)
+                for (int c = 0; c < cg; c++)
+                {
+                    T* from = w + ((long)(group * kg + k) * cg + c) * taps;
+                    T* to = flipped + ((long)(group * cg + c) * kg + k) * taps;
+                    for (int t = 0; t < taps; t++) to[taps - 1 - t] = from[t];
+                }
     }
 
     private static ConvGeometry Checked<T>(ConvGeometry g, CpuIsa isa, string op) where T : unmanaged, IFloatingPointIeee754<T>
