@@ -34,14 +34,19 @@ internal unsafe interface INormalizationPath<T> where T : unmanaged
 }
 
 /// <summary>
-/// Streaming moments of one channel or row: vector lanes each run Welford's update in the element type
-/// (all lanes see the same count), and values that do not fill a vector go to a double accumulator; the
-/// lanes are merged with Chan's formula at the end.
+/// Streaming moments of one channel or row. Vector lanes each run Welford's update in the element type on
+/// values shifted by the first value seen (so a large common offset does not eat the mantissa), and are
+/// merged into a double accumulator with Chan's formula every <see cref="FlushInterval"/> updates, before
+/// float lanes would stall (mean += delta/n rounding to nothing once n is large). Values that do not fill
+/// a vector go straight to the double accumulator.
 /// </summary>
 internal unsafe struct MomentAccumulator<T> where T : unmanaged
 {
     /// <summary>Room for the lanes of the widest vector (512 bits of float).</summary>
     public const int MaxLanes = 16;
+
+    /// <summary>Welford updates a lane takes before it is merged into <see cref="Merged"/> and restarted.</summary>
+    public const long FlushInterval = 256;
 
     public fixed byte LaneMeanBytes[MaxLanes * 8];
     public fixed byte LaneM2Bytes[MaxLanes * 8];
@@ -49,18 +54,30 @@ internal unsafe struct MomentAccumulator<T> where T : unmanaged
     /// <summary>How many values each lane holds.</summary>
     public long LaneCount;
 
-    /// <summary>The values that did not fill a vector.</summary>
-    public Moments Tail;
+    /// <summary>What the lanes subtract from every value (the first value seen); valid once <see cref="HasShift"/>.</summary>
+    public double Shift;
 
-    /// <summary>The moments of everything added: <paramref name="lanes"/> lane states merged with the tail.</summary>
-    public Moments Total(int lanes)
+    public bool HasShift;
+
+    /// <summary>Everything not in the lanes: flushed lanes and values that did not fill a vector.</summary>
+    public Moments Merged;
+
+    /// <summary>Merges the <paramref name="lanes"/> lane states into <see cref="Merged"/> and empties the lanes.</summary>
+    public void FlushLanes(int lanes)
     {
-        var total = Tail;
-        if (LaneCount == 0) return total;
+        if (LaneCount == 0) return;
         fixed (byte* means = LaneMeanBytes, m2s = LaneM2Bytes)
             for (int k = 0; k < lanes; k++)
-                total.Merge(new Moments(LaneCount, Read(means, k), Read(m2s, k)));
-        return total;
+                Merged.Merge(new Moments(LaneCount, Shift + Read(means, k), Read(m2s, k)));
+        LaneCount = 0;
+    }
+
+    /// <summary>The moments of everything added so far.</summary>
+    public readonly Moments Total(int lanes)
+    {
+        var copy = this;
+        copy.FlushLanes(lanes);
+        return copy.Merged;
     }
 
     private static double Read(byte* lanes, int k) =>

@@ -11,7 +11,7 @@ internal readonly unsafe struct NormalizationScalar<T> : INormalizationPath<T> w
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Accumulate(T* x, nint count, ref MomentAccumulator<T> accumulator)
     {
-        for (nint i = 0; i < count; i++) accumulator.Tail.Add(double.CreateTruncating(x[i]));
+        for (nint i = 0; i < count; i++) accumulator.Merged.Add(double.CreateTruncating(x[i]));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -23,21 +23,31 @@ internal readonly unsafe struct NormalizationVector<T, TV, TSimd> : INormalizati
         nint i = 0;
         if (count >= Count)
         {
+            if (!accumulator.HasShift)
+            {
+                accumulator.Shift = double.CreateTruncating(x[0]);
+                accumulator.HasShift = true;
+            }
             fixed (byte* meanBytes = accumulator.LaneMeanBytes, m2Bytes = accumulator.LaneM2Bytes)
             {
                 T* laneMean = (T*)meanBytes, laneM2 = (T*)m2Bytes;
-                if (accumulator.LaneCount == 0)
-                {
-                    TSimd.Store(laneMean, TSimd.Splat(T.Zero));
-                    TSimd.Store(laneM2, TSimd.Splat(T.Zero));
-                }
-                TV mean = TSimd.Load(laneMean), m2 = TSimd.Load(laneM2);
+                TV shift = TSimd.Splat(T.CreateTruncating(accumulator.Shift)), zero = TSimd.Splat(T.Zero);
                 long n = accumulator.LaneCount;
+                TV mean = n == 0 ? zero : TSimd.Load(laneMean), m2 = n == 0 ? zero : TSimd.Load(laneM2);
                 for (; i <= count - Count; i += Count)
                 {
+                    if (n == MomentAccumulator<T>.FlushInterval)
+                    {
+                        TSimd.Store(laneMean, mean);
+                        TSimd.Store(laneM2, m2);
+                        accumulator.LaneCount = n;
+                        accumulator.FlushLanes(Count);
+                        mean = m2 = zero;
+                        n = 0;
+                    }
                     // Welford per lane: every lane has seen n values, so one reciprocal serves them all.
                     n++;
-                    TV v = TSimd.Load(x + i);
+                    TV v = TSimd.Sub(TSimd.Load(x + i), shift);
                     TV delta = TSimd.Sub(v, mean);
                     mean = TSimd.Fma(delta, TSimd.Splat(T.One / T.CreateTruncating(n)), mean);
                     m2 = TSimd.Fma(delta, TSimd.Sub(v, mean), m2);
@@ -47,7 +57,7 @@ internal readonly unsafe struct NormalizationVector<T, TV, TSimd> : INormalizati
                 TSimd.Store(laneM2, m2);
             }
         }
-        for (; i < count; i++) accumulator.Tail.Add(double.CreateTruncating(x[i]));
+        for (; i < count; i++) accumulator.Merged.Add(double.CreateTruncating(x[i]));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
