@@ -11,6 +11,7 @@ namespace Engine.Kernels.Cpu;
 /// <remarks>
 /// Element types: <see cref="float"/> and <see cref="double"/>. Statistics take one pass with Welford's update
 /// per vector lane and Chan's merge of the lanes, so a large mean next to a small spread keeps its digits.
+/// An inner axis shorter than 32 ([N, C], short sequences) is vectorised across the channels of a row instead.
 /// Per-channel scalars (1/√(var + eps), the backward sums) are formed in double. A null weight means γ = 1,
 /// a null bias β = 0.
 /// </remarks>
@@ -133,6 +134,11 @@ public static unsafe class BatchNorm
     private static void Statistics<T, TPath>(T* x, long outer, long channels, long inner, T* mean, T* variance)
         where T : unmanaged, IFloatingPointIeee754<T> where TPath : INormalizationPath<T>
     {
+        if (inner < BatchNormColumns.MaxInner)
+        {
+            BatchNormColumns.Statistics<T, TPath>(x, outer, channels, inner, mean, variance);
+            return;
+        }
         ForChannels(outer * inner, channels, c =>
         {
             var accumulator = new MomentAccumulator<T>();
@@ -146,6 +152,11 @@ public static unsafe class BatchNorm
     private static void Forward<T, TPath>(T* x, long outer, long channels, long inner, T* mean, T* variance, T* weight, T* bias, double eps, T* y)
         where T : unmanaged, IFloatingPointIeee754<T> where TPath : INormalizationPath<T>
     {
+        if (inner < BatchNormColumns.MaxInner)
+        {
+            BatchNormColumns.Forward<T, TPath>(x, outer, channels, inner, mean, variance, weight, bias, eps, y);
+            return;
+        }
         ForChannels(outer * inner, channels, c =>
         {
             double invStd = InverseStd(variance[c], eps);
@@ -161,6 +172,11 @@ public static unsafe class BatchNorm
     private static void Backward<T, TPath>(T* x, T* dy, long outer, long channels, long inner, T* mean, T* variance, T* weight, double eps, bool training,
         T* dx, T* dWeight, T* dBias) where T : unmanaged, IFloatingPointIeee754<T> where TPath : INormalizationPath<T>
     {
+        if (inner < BatchNormColumns.MaxInner)
+        {
+            BatchNormColumns.Backward<T, TPath>(x, dy, outer, channels, inner, mean, variance, weight, eps, training, dx, dWeight, dBias);
+            return;
+        }
         long perChannel = outer * inner;
         ForChannels(perChannel, channels, c =>
         {
@@ -177,10 +193,7 @@ public static unsafe class BatchNorm
             if (dWeight != null) dWeight[c] = T.CreateTruncating(sumDyCentered * invStd);
             if (dBias != null) dBias[c] = T.CreateTruncating(sumDy);
             if (dx == null) return;
-            double k = invStd * Weight(weight, c);
-            // Training: dx = k·dy − k·mean(dy) − k·invstd²·mean(dy·(x − mean))·(x − mean).
-            double centeredScale = training ? -k * invStd * invStd * sumDyCentered / perChannel : 0;
-            double constant = training ? -k * sumDy / perChannel : 0;
+            var (k, centeredScale, constant) = InputGradientCoefficients(invStd, Weight(weight, c), sumDy, sumDyCentered, perChannel, training);
             for (long n = 0; n < outer; n++)
             {
                 long offset = (n * channels + c) * inner;
@@ -190,10 +203,22 @@ public static unsafe class BatchNorm
         });
     }
 
-    private static double InverseStd<T>(T variance, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
+    internal static double InverseStd<T>(T variance, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
         1.0 / Math.Sqrt(double.CreateTruncating(variance) + eps);
 
-    private static double Weight<T>(T* weight, long c) where T : unmanaged, IFloatingPointIeee754<T> =>
+    /// <summary>
+    /// dx = dy·DyScale + (x − mean)·CenteredScale + Constant. Training: with k = invstd·γ,
+    /// dx = k·dy − k·mean(dy) − k·invstd²·mean(dy·(x − mean))·(x − mean); inference: dx = k·dy.
+    /// </summary>
+    internal static (double DyScale, double CenteredScale, double Constant) InputGradientCoefficients(
+        double invStd, double weight, double sumDy, double sumDyCentered, long count, bool training)
+    {
+        double k = invStd * weight;
+        if (!training) return (k, 0, 0);
+        return (k, -k * invStd * invStd * sumDyCentered / count, -k * sumDy / count);
+    }
+
+    internal static double Weight<T>(T* weight, long c) where T : unmanaged, IFloatingPointIeee754<T> =>
         weight == null ? 1.0 : double.CreateTruncating(weight[c]);
 
     /// <summary>Runs <paramref name="body"/> for every channel, channels split over threads when the work is large.</summary>

@@ -22,6 +22,22 @@ internal unsafe interface INormalizationPath<T> where T : unmanaged
     /// <summary>dx = dy·dyScale + (x − mean)·centeredScale + constant over a contiguous line.</summary>
     static abstract void InputGradient(T* x, T* dy, nint count, T mean, T dyScale, T centeredScale, T constant, T* dx);
 
+    /// <summary>
+    /// One Welford step for every column of a row (batch norm with a short inner axis, where the row's columns
+    /// are its channel·inner positions): column j, shifted by shift[j], joins mean[j] and m2[j];
+    /// <paramref name="reciprocal"/> is 1/n for the n values each column then holds.
+    /// </summary>
+    static abstract void AccumulateColumns(T* row, nint width, T* shift, T reciprocal, T* mean, T* m2);
+
+    /// <summary>y[j] = (x[j] − mean[j])·scale[j] + shift[j] across a row.</summary>
+    static abstract void NormalizeColumns(T* x, nint width, T* mean, T* scale, T* shift, T* y);
+
+    /// <summary>sumDy[j] += dy[j] and sumDyCentered[j] += dy[j]·(x[j] − mean[j]) across a row.</summary>
+    static abstract void GradientSumsColumns(T* x, T* dy, nint width, T* mean, T* sumDy, T* sumDyCentered);
+
+    /// <summary>dx[j] = dy[j]·dyScale[j] + (x[j] − mean[j])·centeredScale[j] + constant[j] across a row.</summary>
+    static abstract void InputGradientColumns(T* x, T* dy, nint width, T* mean, T* dyScale, T* centeredScale, T* constant, T* dx);
+
     /// <summary>y = (x − mean)·invStd·weight[j] + bias[j] over a row; a null weight is 1, a null bias 0.</summary>
     static abstract void NormalizeRow(T* x, nint count, T mean, T invStd, T* weight, T* bias, T* y);
 

@@ -41,6 +41,40 @@ internal readonly unsafe struct NormalizationScalar<T> : INormalizationPath<T> w
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateColumns(T* row, nint width, T* shift, T reciprocal, T* mean, T* m2)
+    {
+        for (nint j = 0; j < width; j++)
+        {
+            T v = row[j] - shift[j], delta = v - mean[j];
+            mean[j] = T.FusedMultiplyAdd(delta, reciprocal, mean[j]);
+            m2[j] = T.FusedMultiplyAdd(delta, v - mean[j], m2[j]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void NormalizeColumns(T* x, nint width, T* mean, T* scale, T* shift, T* y)
+    {
+        for (nint j = 0; j < width; j++) y[j] = T.FusedMultiplyAdd(x[j] - mean[j], scale[j], shift[j]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GradientSumsColumns(T* x, T* dy, nint width, T* mean, T* sumDy, T* sumDyCentered)
+    {
+        for (nint j = 0; j < width; j++)
+        {
+            sumDy[j] += dy[j];
+            sumDyCentered[j] = T.FusedMultiplyAdd(dy[j], x[j] - mean[j], sumDyCentered[j]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputGradientColumns(T* x, T* dy, nint width, T* mean, T* dyScale, T* centeredScale, T* constant, T* dx)
+    {
+        for (nint j = 0; j < width; j++)
+            dx[j] = T.FusedMultiplyAdd(dy[j], dyScale[j], T.FusedMultiplyAdd(x[j] - mean[j], centeredScale[j], constant[j]));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NormalizeRow(T* x, nint count, T mean, T invStd, T* weight, T* bias, T* y)
     {
         for (nint i = 0; i < count; i++)

@@ -99,6 +99,56 @@ internal readonly unsafe struct NormalizationVector<T, TV, TSimd> : INormalizati
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AccumulateColumns(T* row, nint width, T* shift, T reciprocal, T* mean, T* m2)
+    {
+        TV vReciprocal = TSimd.Splat(reciprocal);
+        nint j = 0;
+        for (; j <= width - Count; j += Count)
+        {
+            TV v = TSimd.Sub(TSimd.Load(row + j), TSimd.Load(shift + j));
+            TV oldMean = TSimd.Load(mean + j), delta = TSimd.Sub(v, oldMean);
+            TV newMean = TSimd.Fma(delta, vReciprocal, oldMean);
+            TSimd.Store(mean + j, newMean);
+            TSimd.Store(m2 + j, TSimd.Fma(delta, TSimd.Sub(v, newMean), TSimd.Load(m2 + j)));
+        }
+        NormalizationScalar<T>.AccumulateColumns(row + j, width - j, shift + j, reciprocal, mean + j, m2 + j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void NormalizeColumns(T* x, nint width, T* mean, T* scale, T* shift, T* y)
+    {
+        nint j = 0;
+        for (; j <= width - Count; j += Count)
+            TSimd.Store(y + j, TSimd.Fma(TSimd.Sub(TSimd.Load(x + j), TSimd.Load(mean + j)), TSimd.Load(scale + j), TSimd.Load(shift + j)));
+        NormalizationScalar<T>.NormalizeColumns(x + j, width - j, mean + j, scale + j, shift + j, y + j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void GradientSumsColumns(T* x, T* dy, nint width, T* mean, T* sumDy, T* sumDyCentered)
+    {
+        nint j = 0;
+        for (; j <= width - Count; j += Count)
+        {
+            TV g = TSimd.Load(dy + j);
+            TSimd.Store(sumDy + j, TSimd.Add(TSimd.Load(sumDy + j), g));
+            TSimd.Store(sumDyCentered + j, TSimd.Fma(g, TSimd.Sub(TSimd.Load(x + j), TSimd.Load(mean + j)), TSimd.Load(sumDyCentered + j)));
+        }
+        NormalizationScalar<T>.GradientSumsColumns(x + j, dy + j, width - j, mean + j, sumDy + j, sumDyCentered + j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InputGradientColumns(T* x, T* dy, nint width, T* mean, T* dyScale, T* centeredScale, T* constant, T* dx)
+    {
+        nint j = 0;
+        for (; j <= width - Count; j += Count)
+        {
+            TV rest = TSimd.Fma(TSimd.Sub(TSimd.Load(x + j), TSimd.Load(mean + j)), TSimd.Load(centeredScale + j), TSimd.Load(constant + j));
+            TSimd.Store(dx + j, TSimd.Fma(TSimd.Load(dy + j), TSimd.Load(dyScale + j), rest));
+        }
+        NormalizationScalar<T>.InputGradientColumns(x + j, dy + j, width - j, mean + j, dyScale + j, centeredScale + j, constant + j, dx + j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void NormalizeRow(T* x, nint count, T mean, T invStd, T* weight, T* bias, T* y)
     {
         TV vMean = TSimd.Splat(mean), vInvStd = TSimd.Splat(invStd), one = TSimd.Splat(T.One), zero = TSimd.Splat(T.Zero);

@@ -134,10 +134,13 @@ public unsafe class NormalizationKernelTests
     [Property(MaxTest = 20)]
     public void Float_statistics_keep_a_small_spread_under_an_offset_mean(int a, int b, int c, int seed) => CheckStatistics<float>(a, b, c, seed, offset: 300);
 
-    [Fact]
-    public void Large_mean_variance_is_accurate_where_the_naive_formula_fails()
+    [Theory]
+    [InlineData(32, 1000)] // channel strips, vectorised along inner
+    [InlineData(32000, 1)] // [N, C]: vectorised across the channels of a row
+    [InlineData(4000, 8)]
+    public void Large_mean_variance_is_accurate_where_the_naive_formula_fails(int outer, int inner)
     {
-        const int outer = 32, channels = 3, inner = 1000;
+        const int channels = 3;
         var random = new Random(7);
         var x = new float[outer * channels * inner];
         for (int k = 0; k < x.Length; k++) x[k] = (float)(1e4 + NormalSample(random));
@@ -387,6 +390,7 @@ public unsafe class NormalizationThreadingTests
         double[] dy = ReductionTestData.RandomDoubles(rows * length, 2, 1);
         double[] weight = ReductionTestData.RandomDoubles(length, 3, 2);
         double[] bx = ReductionTestData.RandomDoubles(outer * channels * inner, 4, 3);
+        double[] columnWeight = ReductionTestData.RandomDoubles(320, 5, 2);
         int saved = KernelThreads.Count;
         try
         {
@@ -397,7 +401,10 @@ public unsafe class NormalizationThreadingTests
                 var (_, mean, invStd) = NormalizationRunner<float>.LayerForward(x, rows, length, weight, null, 1e-5, IsaDispatch.Active);
                 var (dx, dWeight, _) = NormalizationRunner<float>.LayerBackward(x, dy, rows, length, mean, invStd, weight, IsaDispatch.Active);
                 var (bm, bv) = NormalizationRunner<float>.Statistics(bx, outer, channels, inner, IsaDispatch.Active);
-                results.Add((dx, dWeight, bm, bv));
+                // bx as [301, 320] with inner 1: the column path, its channels split into tiles by thread count.
+                var (cm, cv) = NormalizationRunner<float>.Statistics(bx, 301, 320, 1, IsaDispatch.Active);
+                var (cdx, cdw, _) = NormalizationRunner<float>.BatchBackward(bx, bx, 301, 320, 1, cm, cv, columnWeight, 1e-5, true, IsaDispatch.Active);
+                results.Add(([.. dx, .. cdx], [.. dWeight, .. cdw], [.. bm, .. cm], [.. bv, .. cv]));
             }
             foreach (var other in results.Skip(1))
             {
