@@ -327,7 +327,7 @@ public unsafe class NormalizationKernelTests
     // ---- vector paths against the scalar twin --------------------------------------------------------
 
     [Property(MaxTest = 30)]
-    public void Vector_paths_agree_with_the_scalar_twin(int a, int b, int c, int seed)
+    public void Batch_norm_vector_paths_agree_with_the_scalar_twin(int a, int b, int c, int seed)
     {
         var (outer, channels, inner) = ChannelShape(a, b, c);
         double[] x = NormalizationRunner<float>.Rounded(Values(outer * channels * inner, seed, offset: 50));
@@ -349,6 +349,37 @@ public unsafe class NormalizationKernelTests
             var vectorGrads = NormalizationRunner<float>.BatchBackward(x, dy, outer, channels, inner, mean, variance, null, Eps, true, isa);
             double bound = 1e-4 * (1 + grads.Dx.Max(Math.Abs));
             for (int k = 0; k < y.Length; k++) Near(grads.Dx[k], vectorGrads.Dx[k], bound, $"{isa} dx[{k}]");
+        }
+    }
+
+    [Property(MaxTest = 30)]
+    public void Layer_norm_vector_paths_agree_with_the_scalar_twin(int a, int b, int seed)
+    {
+        var (rows, length) = RowShape(a, b);
+        double[] x = NormalizationRunner<float>.Rounded(Values(rows * length, seed, offset: 20));
+        double[] dy = NormalizationRunner<float>.Rounded(Values(x.Length, seed + 1, scale: 1));
+        double[] weight = NormalizationRunner<float>.Rounded(Values(length, seed + 2, scale: 2));
+        var (y, mean, invStd) = NormalizationRunner<float>.LayerForward(x, rows, length, weight, weight, Eps, CpuIsa.Scalar);
+        var grads = NormalizationRunner<float>.LayerBackward(x, dy, rows, length, mean, invStd, weight, CpuIsa.Scalar);
+        foreach (var isa in ReductionTestData.Executable.Where(i => i != CpuIsa.Scalar))
+        {
+            var (vy, vMean, vInvStd) = NormalizationRunner<float>.LayerForward(x, rows, length, weight, weight, Eps, isa);
+            for (int r = 0; r < rows; r++)
+            {
+                Near(mean[r], vMean[r], 1e-6 * (Math.Abs(mean[r]) + 1 / invStd[r]), $"{isa} [{rows},{length}] mean {r}");
+                Near(invStd[r], vInvStd[r], 1e-4 * invStd[r], $"{isa} [{rows},{length}] invStd {r}");
+            }
+            double yBound = 1e-4 * (1 + y.Max(Math.Abs));
+            for (int k = 0; k < y.Length; k++) Near(y[k], vy[k], yBound, $"{isa} [{rows},{length}] y[{k}]");
+            // With the scalar statistics as input, the backward differs from the twin by rounding only.
+            var vectorGrads = NormalizationRunner<float>.LayerBackward(x, dy, rows, length, mean, invStd, weight, isa);
+            double dxBound = 1e-4 * (1 + grads.Dx.Max(Math.Abs)), dwBound = 1e-4 * (1 + grads.DWeight.Max(Math.Abs)), dbBound = 1e-4 * (1 + grads.DBias.Max(Math.Abs));
+            for (int k = 0; k < x.Length; k++) Near(grads.Dx[k], vectorGrads.Dx[k], dxBound, $"{isa} [{rows},{length}] dx[{k}]");
+            for (int j = 0; j < length; j++)
+            {
+                Near(grads.DWeight[j], vectorGrads.DWeight[j], dwBound, $"{isa} [{rows},{length}] dWeight[{j}]");
+                Near(grads.DBias[j], vectorGrads.DBias[j], dbBound, $"{isa} [{rows},{length}] dBias[{j}]");
+            }
         }
     }
 
