@@ -45,6 +45,10 @@ public readonly record struct PoolGeometry(int Height, int Width, int KernelH, i
         return null;
     }
 
+    /// <summary>The sizes as the error messages show them (no derived sizes, which need a valid geometry).</summary>
+    public override string ToString() =>
+        $"input plane {Height}×{Width}, kernel ({KernelH}, {KernelW}), stride ({StrideH}, {StrideW}), padding ({PadH}, {PadW})";
+
     /// <summary>True for the windows the vector paths handle: width 2, step 2, no column padding.</summary>
     internal bool IsPairColumns => KernelW == 2 && StrideW == 2 && PadW == 0;
 
