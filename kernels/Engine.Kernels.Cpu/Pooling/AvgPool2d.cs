@@ -65,8 +65,8 @@ public static unsafe class AvgPool2d
         if (isa == CpuIsa.Scalar || !g.IsPairColumns)
             AvgPool2dScalar<T>.Forward(x, planes, g, countIncludePad, y);
         else if (isa == CpuIsa.Avx2)
-            AvgPool2dVector<T, Vector256<T>, Simd256<T>>.Forward(x, planes, g, countIncludePad, y);
+            AvgPool2dVector<T, Vector256<T>, Simd256<T>, PairLanes256<T>>.Forward(x, planes, g, countIncludePad, y);
         else
-            AvgPool2dVector<T, Vector512<T>, Simd512<T>>.Forward(x, planes, g, countIncludePad, y);
+            AvgPool2dVector<T, Vector512<T>, Simd512<T>, PairLanes512<T>>.Forward(x, planes, g, countIncludePad, y);
     }
 }

@@ -11,7 +11,8 @@ namespace Engine.Kernels.Cpu;
 /// Ties go to the first maximum in row-major window order (the smallest flat index). NaN counts as larger
 /// than every number, so a window holding NaN yields NaN (its first NaN), as PyTorch propagates NaN.
 /// Every path gives bit-identical values and indices. Windows 2 wide with step 2 and no column padding
-/// (the common 2×2 / stride 2 pool, and 1-D pools of 2) take the vector path; others run scalar.
+/// (the common 2×2 / stride 2 pool, and 1-D pools of 2) take the vector path, up to planes of 2^24 elements;
+/// others run scalar.
 /// Planes are split over <see cref="KernelThreads"/>. Element types: float and double.
 /// </remarks>
 public static unsafe class MaxPool2d
@@ -72,11 +73,11 @@ public static unsafe class MaxPool2d
     private static void Planes<T>(CpuIsa isa, T* x, long planes, PoolGeometry g, T* y, int* argmax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (isa == CpuIsa.Scalar || !g.IsPairColumns)
+        if (isa == CpuIsa.Scalar || !g.IsPairColumns || g.InPlane > MaxPool2dVector<T, Vector256<T>, Simd256<T>, PairLanes256<T>>.MaxExactPlane)
             MaxPool2dScalar<T>.Forward(x, planes, g, y, argmax);
         else if (isa == CpuIsa.Avx2)
-            MaxPool2dVector<T, Vector256<T>, Simd256<T>>.Forward(x, planes, g, y, argmax);
+            MaxPool2dVector<T, Vector256<T>, Simd256<T>, PairLanes256<T>>.Forward(x, planes, g, y, argmax);
         else
-            MaxPool2dVector<T, Vector512<T>, Simd512<T>>.Forward(x, planes, g, y, argmax);
+            MaxPool2dVector<T, Vector512<T>, Simd512<T>, PairLanes512<T>>.Forward(x, planes, g, y, argmax);
     }
 }
