@@ -164,6 +164,34 @@ public unsafe class PoolingKernelTests
         Assert.True(Math.Abs(left - right) <= 1e-10 * Math.Max(1, Math.Abs(left)), $"{c}: {left} vs {right}");
     }
 
+    [Property]
+    public void Nearest_upsampling_is_identical_on_every_path(UpsampleCase c, bool pairs)
+    {
+        // Width ×2 takes the vector paths; widen the plane so their loops and tails both run.
+        if (pairs) c = c with { W = c.W * 5, SW = 2 };
+        int oh = c.H * c.SH, ow = c.W * c.SW, inCount = c.Planes * c.H * c.W, outCount = c.Planes * oh * ow;
+        float[] x = Narrow(PoolingReference.Values(inCount, c.Seed)), dy = Narrow(PoolingReference.Values(outCount, c.Seed + 1));
+        (float[] Y, float[] Dx) Run(CpuIsa isa)
+        {
+            var y = new float[outCount];
+            var dx = new float[inCount];
+            fixed (float* px = x, py = y, pdy = dy, pdx = dx)
+            {
+                Upsample2d.Forward(UpsampleMode.Nearest, px, c.Planes, c.H, c.W, oh, ow, py, isa);
+                Upsample2d.Backward(UpsampleMode.Nearest, pdy, c.Planes, c.H, c.W, oh, ow, pdx, isa);
+            }
+            return (y, dx);
+        }
+        var (scalarY, scalarDx) = Run(CpuIsa.Scalar);
+        Assert.Equal(PoolingReference.Apply(PoolingReference.UpsampleTerms(c, UpsampleMode.Nearest), Widen(x), outCount), Widen(scalarY));
+        foreach (var isa in ReductionTestData.Executable)
+        {
+            var (y, dx) = Run(isa);
+            Assert.Equal(scalarY, y);
+            Assert.Equal(scalarDx, dx);
+        }
+    }
+
     [Fact]
     public void Nearest_upsampling_copies_infinities_exactly()
     {
