@@ -29,15 +29,21 @@ public static unsafe class Upsample2d
     {
         Check("Upsample2d", mode, planes, height, width, outHeight, outWidth);
         IsaDispatch.Take(isa, "Upsample2d");
-        var rows = Taps(mode, height, outHeight);
-        var columns = Taps(mode, width, outWidth);
         long inPlane = (long)height * width, outPlane = (long)outHeight * outWidth;
+        if (mode == UpsampleMode.Nearest)
+        {
+            KernelThreads.ForRange(planes, Grain(inPlane + outPlane), (start, end) =>
+            {
+                for (long p = start; p < end; p++)
+                    UpsampleNearest<T>.ForwardPlane(isa, x + p * inPlane, height, width, outHeight / height, outWidth / width, y + p * outPlane);
+            });
+            return;
+        }
+        var rows = Taps(height, outHeight);
+        var columns = Taps(width, outWidth);
         KernelThreads.ForRange(planes, Grain(inPlane + outPlane), (start, end) =>
         {
-            for (long p = start; p < end; p++)
-                if (mode == UpsampleMode.Nearest)
-                    UpsampleNearest<T>.ForwardPlane(isa, x + p * inPlane, height, width, outHeight / height, outWidth / width, y + p * outPlane);
-                else ForwardPlane(x + p * inPlane, width, rows, columns, y + p * outPlane);
+            for (long p = start; p < end; p++) ForwardPlane(x + p * inPlane, width, rows, columns, y + p * outPlane);
         });
     }
 
@@ -54,34 +60,37 @@ public static unsafe class Upsample2d
     {
         Check("Upsample2dBackward", mode, planes, height, width, outHeight, outWidth);
         IsaDispatch.Take(isa, "Upsample2dBackward");
-        var rows = Taps(mode, height, outHeight);
-        var columns = Taps(mode, width, outWidth);
         long inPlane = (long)height * width, outPlane = (long)outHeight * outWidth;
+        if (mode == UpsampleMode.Nearest)
+        {
+            KernelThreads.ForRange(planes, Grain(inPlane + outPlane), (start, end) =>
+            {
+                for (long p = start; p < end; p++)
+                    UpsampleNearest<T>.BackwardPlane(isa, dy + p * outPlane, height, width, outHeight / height, outWidth / width, dx + p * inPlane);
+            });
+            return;
+        }
+        var rows = Taps(height, outHeight);
+        var columns = Taps(width, outWidth);
         KernelThreads.ForRange(planes, Grain(inPlane + outPlane), (start, end) =>
         {
-            for (long p = start; p < end; p++)
-                if (mode == UpsampleMode.Nearest)
-                    UpsampleNearest<T>.BackwardPlane(isa, dy + p * outPlane, height, width, outHeight / height, outWidth / width, dx + p * inPlane);
-                else BackwardPlane(dy + p * outPlane, width, rows, columns, dx + p * inPlane, inPlane);
+            for (long p = start; p < end; p++) BackwardPlane(dy + p * outPlane, width, rows, columns, dx + p * inPlane, inPlane);
         });
     }
 
-    /// <summary>Where output cell o reads along one axis: cells I0 and I1 with weights W0 and W1.</summary>
+    /// <summary>Where a bilinear output cell reads along one axis: cells I0 and I1 with weights W0 and W1.</summary>
     internal readonly record struct Tap(int I0, int I1, double W0, double W1);
 
-    /// <summary>The taps of every output cell along an axis of <paramref name="length"/> cells stretched to <paramref name="outLength"/>.</summary>
-    internal static Tap[] Taps(UpsampleMode mode, int length, int outLength)
+    /// <summary>
+    /// The bilinear taps of every output cell along an axis of <paramref name="length"/> cells stretched to
+    /// <paramref name="outLength"/>: source (o + ½)·(in/out) − ½ clamped below at 0; the upper cell clamped to the last.
+    /// </summary>
+    internal static Tap[] Taps(int length, int outLength)
     {
         var taps = new Tap[outLength];
         double scale = (double)length / outLength;
         for (int o = 0; o < outLength; o++)
         {
-            if (mode == UpsampleMode.Nearest)
-            {
-                int at = (int)((long)o * length / outLength);
-                taps[o] = new Tap(at, at, 1, 0);
-                continue;
-            }
             double source = Math.Max((o + 0.5) * scale - 0.5, 0);
             int i0 = Math.Min((int)source, length - 1);
             int i1 = i0 < length - 1 ? i0 + 1 : i0;
