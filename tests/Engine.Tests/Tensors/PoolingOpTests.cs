@@ -178,3 +178,68 @@ public class PoolingOpTests
         Assert.Contains("padding (0, 1)", e.Message);
     }
 }
+
+/// <summary>Pooling under process-wide kernel settings: a forced CPU path is the one taken, and the thread count changes nothing.</summary>
+[Collection(nameof(GlobalKernelSettings))]
+public class PoolingDispatchTests
+{
+    public static TheoryData<CpuIsa> ExecutablePaths()
+    {
+        var paths = new TheoryData<CpuIsa> { CpuIsa.Scalar, CpuIsa.Avx512 };
+        if (IsaDispatch.Avx2Supported) paths.Add(CpuIsa.Avx2);
+        return paths;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExecutablePaths))]
+    public void Forcing_a_path_makes_the_pooling_ops_take_it(CpuIsa isa)
+    {
+        var previous = IsaDispatch.Active;
+        try
+        {
+            IsaDispatch.Force(isa);
+            var x = Tensor.Randn(new Shape(2, 3, 8, 10), generator: new Generator(3));
+            var checks = new (string Name, Action Run)[]
+            {
+                ("MaxPool2d", () => x.MaxPool2d(2)),
+                ("AvgPool2d", () => x.AvgPool2d(2)),
+                ("MaxPool1d", () => x.Reshape(2, 3, 80).MaxPool1d(2)),
+                ("Upsample2d", () => x.Upsample2d(2)),
+            };
+            foreach (var (name, run) in checks)
+            {
+                IsaDispatch.ResetLastTaken();
+                run();
+                Assert.True(IsaDispatch.LastTaken == isa, $"{name} took {IsaDispatch.LastTaken} with {isa} forced");
+            }
+        }
+        finally
+        {
+            IsaDispatch.Force(previous);
+        }
+    }
+
+    [Fact]
+    public void Thread_count_does_not_change_results_or_gradients()
+    {
+        var previous = EngineOptions.Threads;
+        try
+        {
+            var x = Tensor.Randn(new Shape(8, 32, 26, 26), generator: new Generator(5), requiresGrad: true);
+            float[] Run(int threads)
+            {
+                EngineOptions.Threads = threads;
+                x.ZeroGrad();
+                var y = x.MaxPool2d(3, 2, 1).Sum() + x.AvgPool2d(2).Square().Sum() + x.Upsample2d(2, UpsampleMode.Bilinear).Square().Sum()
+                        + x.Upsample2d(2).Square().Sum();
+                y.Backward();
+                return [y.Item<float>(), .. x.Grad!.ToArray<float>()];
+            }
+            Assert.Equal(Run(1), Run(2));
+        }
+        finally
+        {
+            EngineOptions.Threads = previous;
+        }
+    }
+}
