@@ -73,7 +73,8 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The mean over every axis after the channel axis 1 of a channels-first [N, C, …] tensor: [N, C], or
-    /// [N, C, 1, …] with <paramref name="keepDims"/>. Channels-last input must be permuted by the caller first.
+    /// [N, C, 1, …] with <paramref name="keepDims"/>. Channels-last input must be permuted by the caller first
+    /// (<c>x.Permute(0, 3, 1, 2)</c> for [N, H, W, C]).
     /// </summary>
     /// <exception cref="ArgumentException">Rank below 3, or not floating.</exception>
     public Tensor GlobalAvgPool(bool keepDims = false) => Mean(SpatialAxes("GlobalAvgPool"), keepDims);
@@ -81,6 +82,7 @@ public sealed partial class Tensor
     /// <summary>
     /// The maximum over every axis after the channel axis 1 of a channels-first [N, C, …] tensor: [N, C], or
     /// [N, C, 1, …] with <paramref name="keepDims"/>. The gradient goes to the first maximum of each plane.
+    /// Channels-last input must be permuted by the caller first (<c>x.Permute(0, 3, 1, 2)</c> for [N, H, W, C]).
     /// </summary>
     /// <exception cref="ArgumentException">Rank below 3, or not floating.</exception>
     public Tensor GlobalMaxPool(bool keepDims = false) => Max(SpatialAxes("GlobalMaxPool"), keepDims);
