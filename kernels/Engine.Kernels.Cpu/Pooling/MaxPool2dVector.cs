@@ -1,0 +1,114 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Max pooling for windows two columns wide with step 2 and no column padding, written once over
+/// <see cref="ISimd{TV,T}"/>: for each output row, a vector pass takes the maximum down the window's rows
+/// along the contiguous W axis (remembering each column's winning row), then a second vector pass splits the
+/// columns into even and odd ones and each output picks the larger of its two.
+/// </summary>
+/// <remarks>
+/// Same result as <see cref="MaxPool2dScalar{T}"/>, bit for bit: the first maximum in row-major window order
+/// is the maximum with the smallest flat index, so a column keeps its first winning row (later rows replace
+/// it only when strictly larger, or the first NaN) and a tie between the two columns goes to the smaller index.
+/// Flat indices travel as element values (a column's winning row as h·W), which is exact while a plane has at
+/// most 2^24 elements, float's limit (<see cref="MaxPool2d"/> sends larger planes to the scalar path).
+/// </remarks>
+internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TV : struct
+    where TSimd : struct, ISimd<TV, T>
+    where TPairs : struct, IPairLanes<TV>
+{
+    /// <summary>The largest plane whose flat indices every element type holds exactly (2^24 for float).</summary>
+    public const int MaxExactPlane = 1 << 24;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(T* x, long planes, PoolGeometry g, T* y, int* argmax)
+    {
+        int columns = 2 * g.OutWidth;
+        var best = new T[columns];
+        var tags = new T[columns];
+        var index = new T[g.OutWidth];
+        var evenColumns = new T[TSimd.Count];
+        for (int k = 0; k < evenColumns.Length; k++) evenColumns[k] = T.CreateTruncating(2 * k);
+        fixed (T* pBest = best, pTags = tags, pIndex = index, pEven = evenColumns)
+        {
+            for (long p = 0; p < planes; p++)
+            {
+                T* xp = x + p * g.InPlane;
+                for (int oh = 0; oh < g.OutHeight; oh++)
+                {
+                    var (h0, h1) = g.Rows(oh);
+                    DownRows(xp, g.Width, h0, h1, columns, pBest, pTags);
+                    long o = p * g.OutPlane + (long)oh * g.OutWidth;
+                    AcrossPairs(pBest, pTags, TSimd.Load(pEven), g.OutWidth, y + o, argmax + o, pIndex);
+                }
+            }
+        }
+    }
+
+    /// <summary>best[c], tag[c] = the maximum of column c over rows [h0, h1) and h·W of the first row h holding it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DownRows(T* plane, int width, int h0, int h1, int columns, T* best, T* tags)
+    {
+        Buffer.MemoryCopy(plane + (long)h0 * width, best, columns * sizeof(T), columns * sizeof(T));
+        new Span<T>(tags, columns).Fill(T.CreateTruncating(h0 * width));
+        for (int h = h0 + 1; h < h1; h++)
+        {
+            T* row = plane + (long)h * width;
+            T rowStart = T.CreateTruncating(h * width);
+            TV tag = TSimd.Splat(rowStart);
+            int c = 0;
+            for (; c <= columns - TSimd.Count; c += TSimd.Count)
+            {
+                TV v = TSimd.Load(row + c), b = TSimd.Load(best + c);
+                // Strictly larger, or a NaN where the best so far is a number (Equal(b, b) is false only for NaN).
+                TV take = TSimd.Or(TSimd.GreaterThan(v, b), TSimd.And(TSimd.IsNaN(v), TSimd.Equal(b, b)));
+                TSimd.Store(best + c, TSimd.Select(take, v, b));
+                TSimd.Store(tags + c, TSimd.Select(take, tag, TSimd.Load(tags + c)));
+            }
+            for (; c < columns; c++)
+                if (MaxPool2dScalar<T>.Beats(row[c], best[c]))
+                {
+                    best[c] = row[c];
+                    tags[c] = rowStart;
+                }
+        }
+    }
+
+    /// <summary>Each output takes the larger of columns 2·ow and 2·ow + 1; a tie goes to the smaller flat index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AcrossPairs(T* best, T* tags, TV evenColumns, int outWidth, T* y, int* argmax, T* index)
+    {
+        int ow = 0;
+        for (; ow <= outWidth - TSimd.Count; ow += TSimd.Count)
+        {
+            int c = 2 * ow;
+            TV v0 = TSimd.Load(best + c), v1 = TSimd.Load(best + c + TSimd.Count);
+            TV t0 = TSimd.Load(tags + c), t1 = TSimd.Load(tags + c + TSimd.Count);
+            TV a = TPairs.Evens(v0, v1), b = TPairs.Odds(v0, v1);
+            TV column = TSimd.Add(TSimd.Splat(T.CreateTruncating(c)), evenColumns);
+            TV ia = TSimd.Add(TPairs.Evens(t0, t1), column);
+            TV ib = TSimd.Add(TSimd.Add(TPairs.Odds(t0, t1), column), TSimd.Splat(T.One));
+            TV beats = TSimd.Or(TSimd.GreaterThan(b, a), TSimd.And(TSimd.IsNaN(b), TSimd.Equal(a, a)));
+            TV same = TSimd.Or(TSimd.Equal(a, b), TSimd.And(TSimd.IsNaN(a), TSimd.IsNaN(b)));
+            TV takeB = TSimd.Or(beats, TSimd.And(same, TSimd.LessThan(ib, ia)));
+            TSimd.Store(y + ow, TSimd.Select(takeB, b, a));
+            TSimd.Store(index + ow, TSimd.Select(takeB, ib, ia));
+        }
+        for (int k = 0; k < ow; k++) argmax[k] = int.CreateTruncating(index[k]);
+        for (; ow < outWidth; ow++)
+        {
+            int c0 = 2 * ow, c1 = c0 + 1;
+            T a = best[c0], b = best[c1];
+            int ia = int.CreateTruncating(tags[c0]) + c0, ib = int.CreateTruncating(tags[c1]) + c1;
+            bool same = a == b || (T.IsNaN(a) && T.IsNaN(b));
+            bool takeB = MaxPool2dScalar<T>.Beats(b, a) || (same && ib < ia);
+            y[ow] = takeB ? b : a;
+            argmax[ow] = takeB ? ib : ia;
+        }
+    }
+}
