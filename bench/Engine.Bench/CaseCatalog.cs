@@ -45,6 +45,7 @@ internal static class CaseCatalog
         new CaseSpec("sum-16M", CaseKind.Sum, "float32") { Length = SumLength },
         new CaseSpec("mlp-step", CaseKind.MlpStep, "float32") { Layers = MlpLayers, Length = MlpBatch },
         .. ConvShapes.Select(c => new CaseSpec(c.Name, CaseKind.Conv, "float32") { Conv = c.Shape }),
+        new CaseSpec("cnn-step", CaseKind.CnnStep, "float32") { Length = 64 },
     ];
 
     private static IEnumerable<CaseSpec> UnaryCases() =>

@@ -9,4 +9,5 @@ public enum CaseKind
     Sum,
     MlpStep,
     Conv,
+    CnnStep,
 }

@@ -29,7 +29,7 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
     public bool IsGemm => Kind == CaseKind.Gemm;
 
     /// <summary>True when <see cref="Work"/> counts floating-point operations (GEMM and training steps).</summary>
-    public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep or CaseKind.Conv;
+    public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep or CaseKind.Conv or CaseKind.CnnStep;
 
     /// <summary>Floating-point operations (GEMM, and the matrix products of a training step) or elements processed (all others) per call.</summary>
     public double Work => Kind switch
@@ -37,6 +37,7 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
         CaseKind.Gemm => Gemm!.Value.Flops,
         CaseKind.MlpStep => MlpStepFlops(Layers!, Length),
         CaseKind.Conv => Conv!.Value.Flops,
+        CaseKind.CnnStep => CnnStepWorkload.Flops((int)Length),
         _ => (double)Outer * Length,
     };
 
@@ -46,6 +47,7 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
         CaseKind.Softmax => $"{Outer}x{Length}",
         CaseKind.MlpStep => $"{string.Join("-", Layers!)} b{Length}",
         CaseKind.Conv => Conv.ToString() ?? "",
+        CaseKind.CnnStep => $"mnist cnn b{Length}",
         _ => PowerOfTwoText(Length),
     };
 

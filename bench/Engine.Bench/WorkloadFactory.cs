@@ -14,6 +14,7 @@ internal static class WorkloadFactory
         (CaseKind.Sum, "float32") => new SumWorkload(spec.Length),
         (CaseKind.MlpStep, "float32") => new MlpStepWorkload(spec.Layers!, (int)spec.Length),
         (CaseKind.Conv, "float32") => new ConvWorkload(spec.Conv!.Value),
+        (CaseKind.CnnStep, "float32") => new CnnStepWorkload((int)spec.Length),
         _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
     };
 }

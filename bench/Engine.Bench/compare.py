@@ -177,6 +177,28 @@ def torch_conv(torch, case, dtype, gen):
     return forward
 
 
+def torch_cnn_step(torch, case, dtype, gen):
+    """One SGD step of the small MNIST CNN (the convolution issue's reference model), as CnnStepWorkload."""
+    batch = case["length"]
+    x = torch.rand((batch, 1, 28, 28), generator=gen, dtype=dtype)
+    labels = torch.arange(batch) % 10
+    shapes = [((32, 1, 3, 3), 9), ((32,), 9), ((64, 32, 3, 3), 288), ((64,), 288),
+              ((128, 1600), 1600), ((128,), 1600), ((10, 128), 128), ((10,), 128)]
+    params = [((torch.rand(s, generator=gen, dtype=dtype) * 2 - 1) * fan ** -0.5).requires_grad_() for s, fan in shapes]
+    F = torch.nn.functional
+
+    def step():
+        h = F.max_pool2d(F.relu(F.conv2d(x, params[0], params[1])), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, params[2], params[3])), 2)
+        h = F.relu(F.linear(h.flatten(1), params[4], params[5]))
+        F.cross_entropy(F.linear(h, params[6], params[7]), labels).backward()
+        with torch.no_grad():
+            for p in params:
+                p.sub_(p.grad, alpha=0.01)
+                p.grad = None
+    return step
+
+
 def torch_call(torch, case):
     dtype = getattr(torch, case["dtype"])
     gen = torch.Generator().manual_seed(1)
@@ -185,6 +207,8 @@ def torch_call(torch, case):
         return torch_mlp_step(torch, case, dtype, gen)
     if kind == "conv":
         return torch_conv(torch, case, dtype, gen)
+    if kind == "cnnStep":
+        return torch_cnn_step(torch, case, dtype, gen)
     if kind == "gemm":
         g = case["gemm"]
         a = torch.rand(g["k"], g["m"], dtype=dtype, generator=gen).t() if g["transposeA"] \

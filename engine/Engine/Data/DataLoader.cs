@@ -50,6 +50,12 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     /// <summary>Whether a smaller last batch is skipped.</summary>
     public bool DropLast { get; }
 
+    /// <summary>
+    /// Applied to every batch of inputs as it is drawn (data augmentation, e.g. <see cref="ImageAugmentation.RandomShift"/>);
+    /// null for none. It sees a fresh copy, so it may return a new tensor or the same one.
+    /// </summary>
+    public Func<Tensor, Tensor>? Augment { get; init; }
+
     /// <summary>The number of rows.</summary>
     public int Rows => X.Shape[0];
 
@@ -74,7 +80,8 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             var rows = new int[count];
             for (int i = 0; i < count; i++) rows[i] = order is null ? start + i : order[start + i];
             var index = Tensor.FromArray(rows, device: X.Device);
-            yield return (X.IndexSelect(0, index), Y.IndexSelect(0, index.To(Y.Device)));
+            var x = X.IndexSelect(0, index);
+            yield return (Augment is null ? x : Augment(x), Y.IndexSelect(0, index.To(Y.Device)));
         }
     }
 }

@@ -178,6 +178,37 @@ public sealed partial class Tensor
         return result;
     }
 
+    /// <summary>
+    /// A tensor from raw little-endian bytes of the given dtype (as read from a file), row-major. Bool bytes must
+    /// be 0 or 1.
+    /// </summary>
+    /// <param name="bytes">Exactly shape.NumElements × the dtype's size bytes.</param>
+    /// <param name="shape">The shape.</param>
+    /// <param name="dtype">The element type of the bytes.</param>
+    /// <param name="device">Where the data lives (default: CPU).</param>
+    /// <exception cref="ArgumentException">The byte count does not match, or a bool byte is neither 0 nor 1.</exception>
+    public static Tensor FromBytes(ReadOnlySpan<byte> bytes, Shape shape, DType dtype, Device? device = null)
+    {
+        if (bytes.Length != shape.NumElements * dtype.SizeOf())
+            throw new ArgumentException($"FromBytes: {bytes.Length} bytes do not hold {shape} {dtype.Name()} ({shape.NumElements * dtype.SizeOf()} bytes).");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("FromBytes: big-endian hosts are not supported.");
+        if (dtype == DType.Bool && bytes.IndexOfAnyExcept((byte)0, (byte)1) is int bad and >= 0)
+            throw new ArgumentException($"FromBytes: bool byte {bad} is {bytes[bad]}, not 0 or 1.");
+        var t = Empty(shape, dtype, device ?? Device.Cpu);
+        t.Backend.CopyFromHost(bytes, t.Storage, 0);
+        return t;
+    }
+
+    /// <summary>The elements as raw little-endian bytes, row-major (a contiguous copy).</summary>
+    public byte[] ToBytes()
+    {
+        var source = ContiguousView();
+        var result = new byte[NumElements * DType.SizeOf()];
+        source.Backend.CopyToHost(source.Storage, source.Offset, result);
+        GC.KeepAlive(source);
+        return result;
+    }
+
     /// <summary>Copies the elements to a C# array of this tensor's rank (e.g. <c>float[,]</c> for a matrix).</summary>
     public Array ToNDArray()
     {
