@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using Engine.Examples;
+
+namespace Engine.Tests.Examples;
+
+/// <summary>
+/// Each example in a reduced mode (fewer epochs and samples) so the suite stays fast: it trains, reaches a
+/// modest bar, and ends with its test metric on a line of its own, as the full run does.
+/// </summary>
+[Collection(nameof(GlobalKernelSettings))]
+public partial class ExampleTests
+{
+    [GeneratedRegex(@"\Atest (accuracy|rmse): (\d+\.\d{4})\z")]
+    private static partial Regex FinalLine();
+
+    private static double FinalMetric(StringWriter output, double returned)
+    {
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var match = FinalLine().Match(lines[^1]);
+        Assert.True(match.Success, $"last line: '{lines[^1]}'");
+        Assert.Equal(returned, double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 4);
+        return returned;
+    }
+
+    [Fact]
+    public void MnistCnn()
+    {
+        var output = new StringWriter();
+        double accuracy = FinalMetric(output, Engine.Examples.MnistCnn.Run(new MnistCnn.Options(Epochs: 2, TrainSamples: 4000, Verbose: 0), output));
+        Assert.True(accuracy > 0.85, $"accuracy {accuracy}");
+    }
+
+    [Fact]
+    public void MnistMlp()
+    {
+        var output = new StringWriter();
+        double accuracy = FinalMetric(output, Engine.Examples.MnistMlp.Run(new MnistMlp.Options(Epochs: 3, TrainSamples: 4000, Verbose: 0), output));
+        Assert.True(accuracy > 0.85, $"accuracy {accuracy}");
+    }
+
+    [Fact]
+    public void BinaryClassification()
+    {
+        var output = new StringWriter();
+        double accuracy = FinalMetric(output, ZeroDetector.Run(new ZeroDetector.Options(Epochs: 2, TrainSamples: 3000, Verbose: 0), output));
+        Assert.True(accuracy > 0.95, $"accuracy {accuracy}");
+        Assert.Contains("ROC AUC", output.ToString());
+    }
+
+    [Fact]
+    public void Regression()
+    {
+        var output = new StringWriter();
+        double rmse = FinalMetric(output, Friedman.Run(new Friedman.Options(Epochs: 15, TrainSamples: 2000, Verbose: 0), output));
+        var baseline = Regex.Match(output.ToString(), @"training mean: (\d+\.\d+)");
+        Assert.True(rmse < 0.6 * double.Parse(baseline.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output.ToString());
+    }
+}
