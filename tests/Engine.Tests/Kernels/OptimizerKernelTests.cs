@@ -92,7 +92,9 @@ public unsafe class OptimizerKernelTests
                 var expected = Run(kernel, initial, CpuIsa.Scalar, of);
                 foreach (var isa in ReductionTestData.Executable.Where(i => i != CpuIsa.Scalar))
                 {
+                    IsaDispatch.ResetLastTaken();
                     var actual = Run(kernel, initial, isa, of);
+                    Assert.Equal(isa, IsaDispatch.LastTaken);
                     for (int k = 0; k < 5; k++)
                         for (int i = 0; i < n; i++)
                             // Same operations in the same order, no FMA: the paths agree bit for bit.
@@ -257,5 +259,41 @@ public unsafe class OptimizerKernelTests
         Assert.Throws<ArgumentNullException>(() => OptimizerUpdate.Sgd<float>((float*)8, (float*)8, null, 4, new SgdUpdate(0.1, 0.9, 0, 0, false, false)));
         Assert.Throws<NotSupportedException>(() => OptimizerUpdate.Adagrad<int>((int*)8, (int*)8, (int*)8, 1, new AdagradUpdate(0.1, 1e-7, 0)));
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.Clamp<float>(null, 0, 1, -1));
+    }
+}
+
+/// <summary>The threaded split changes nothing: every element is updated on its own.</summary>
+[Collection(nameof(GlobalKernelSettings))]
+public unsafe class OptimizerKernelThreadingTests
+{
+    [Fact]
+    public void Updates_and_norms_do_not_depend_on_the_thread_count()
+    {
+        const int n = 300_001;
+        var random = new Random(17);
+        var initial = Enumerable.Range(0, 4).Select(k => Enumerable.Range(0, n).Select(_ => (float)(k == 3 ? 1 + random.NextDouble() : random.NextDouble() - 0.5)).ToArray()).ToArray();
+        var update = new AdamUpdate(1e-3, 0.9, 0.999, 1e-7, 0.01, true, 5);
+        (float[][] Buffers, double Norm) RunWith(int threads)
+        {
+            int saved = KernelThreads.Count;
+            KernelThreads.Count = threads;
+            try
+            {
+                var b = initial.Select(x => (float[])x.Clone()).ToArray();
+                double norm;
+                fixed (float* p = b[0], g = b[1], m = b[2], v = b[3])
+                {
+                    OptimizerUpdate.Adam(p, g, m, v, null, n, update);
+                    norm = GradientClipping.SumOfSquares(p, n);
+                }
+                return (b, norm);
+            }
+            finally { KernelThreads.Count = saved; }
+        }
+        var (one, oneNorm) = RunWith(1);
+        var (three, threeNorm) = RunWith(3);
+        for (int k = 0; k < 4; k++) Assert.Equal(one[k], three[k]);
+        // The norm splits into other float blocks, so it agrees to float accuracy, not bit for bit.
+        Assert.Equal(oneNorm, threeNorm, 1e-6 * oneNorm);
     }
 }
