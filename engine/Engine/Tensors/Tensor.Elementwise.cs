@@ -149,7 +149,10 @@ public sealed partial class Tensor
     public Tensor Sigmoid() => Autograd.Record(Unary(UnaryOp.Sigmoid, "Sigmoid"), "Sigmoid", this, static (n, g) => [g * (n.Output * (1.0 - n.Output))]);
     /// <summary>max(x, 0); the gradient at 0 is 0.</summary>
     /// <remarks>The gradient mask is sign(relu(x)) ∈ {0, 1}: two streaming ops, cheaper than a compare and a select.</remarks>
-    public Tensor Relu() => Autograd.Record(Unary(UnaryOp.Relu, "Relu"), "Relu", this, static (n, g) => [g * n.Output.Sign()]);
+    public Tensor Relu() => Autograd.Record(Unary(UnaryOp.Relu, "Relu"), "Relu", this, static (n, g) => [MaskPositive(g, n.Output)]);
+
+    /// <summary>g where <paramref name="mask"/> &gt; 0, else 0, in one pass (the ReLU gradient).</summary>
+    internal static Tensor MaskPositive(Tensor g, Tensor mask) => Binary(BinaryOp.MaskPositive, g, mask, "MaskPositive");
     /// <summary>x for x &gt; 0, else slope·x.</summary>
     public Tensor LeakyRelu(double slope = 0.01) => Autograd.Record(Unary(UnaryOp.LeakyRelu, "LeakyRelu", slope), "LeakyRelu", this, slope,
         static (n, g) => [Where(n.Input(0) > 0, g, g * n.State<double>())]);
@@ -229,11 +232,15 @@ public sealed partial class Tensor
             BinaryOp.Div => DivGrad,
             BinaryOp.Pow => PowGrad,
             BinaryOp.Max => MaximumGrad,
-            _ => MinimumGrad,
+            BinaryOp.Min => MinimumGrad,
+            _ => MaskPositiveGrad,
         });
     }
 
     // Gradient rules of the binary ops: each input's share, summed back over the axes it was broadcast on.
+
+    private static Tensor?[] MaskPositiveGrad(GradNode n, Tensor g) =>
+        [n.NeedsGrad(0) ? MaskPositive(g, n.Input(1)).SumTo(n.Input(0).Shape) : null, null];
 
     private static Tensor?[] AddGrad(GradNode n, Tensor g) =>
         [n.NeedsGrad(0) ? g.SumTo(n.Input(0).Shape) : null, n.NeedsGrad(1) ? g.SumTo(n.Input(1).Shape) : null];

@@ -77,20 +77,38 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     }
 
     /// <summary>to[q] = line[iw + q·stride] where that is inside [0, width), else zero.</summary>
+    /// <remarks>
+    /// Runs are one output row long (often a dozen elements), and there are patch-size × output-rows of them per
+    /// image, so the per-run overhead matters as much as the copy: plain loops, and vector copies that may
+    /// overlap within the run rather than a scalar tail.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void GatherRun(T* line, int width, int iw, int stride, int run, T* to)
     {
         var (first, last) = InsideRange(width, iw, stride, run);
-        new Span<T>(to, first).Clear();
-        if (stride == 1)
-        {
-            new ReadOnlySpan<T>(line + iw + first, last - first).CopyTo(new Span<T>(to + first, last - first));
-        }
+        for (int q = 0; q < first; q++) to[q] = T.Zero;
+        if (stride == 1) CopyRun(line + iw + first, to + first, last - first);
         else
         {
             T* from = line + iw;
             for (int q = first; q < last; q++) to[q] = from[(long)q * stride];
         }
-        new Span<T>(to + last, run - last).Clear();
+        for (int q = last; q < run; q++) to[q] = T.Zero;
+    }
+
+    /// <summary>to[q] = from[q] for q &lt; count, with whole vectors (the last one overlapping) when count is at least one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(T* from, T* to, int count)
+    {
+        int lanes = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && count >= lanes)
+        {
+            int q = 0;
+            for (; q + lanes <= count; q += lanes) Vector256.Store(Vector256.Load(from + q), to + q);
+            if (q < count) Vector256.Store(Vector256.Load(from + count - lanes), to + count - lanes);
+            return;
+        }
+        for (int q = 0; q < count; q++) to[q] = from[q];
     }
 
     /// <summary>line[iw + q·stride] += from[q] for the q whose column is inside [0, width).</summary>

@@ -80,6 +80,7 @@ public static unsafe class Binary
         BinaryOp.Pow => Math.Pow(a, b),
         BinaryOp.Max => Math.Max(a, b),
         BinaryOp.Min => Math.Min(a, b),
+        BinaryOp.MaskPositive => b > 0 ? a : 0,
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "Unknown binary op."),
     };
 
@@ -91,6 +92,7 @@ public static unsafe class Binary
         BinaryOp.Div => a / b,
         BinaryOp.Max => Math.Max(a, b),
         BinaryOp.Min => Math.Min(a, b),
+        BinaryOp.MaskPositive => b > 0 ? a : 0,
         _ => throw new NotSupportedException($"Binary {op} supports float and double, not Int32."),
     };
 

@@ -17,6 +17,8 @@ public enum BinaryOp
     Max,
     /// <summary>y = min(a, b); NaN if either is NaN (PyTorch <c>minimum</c>).</summary>
     Min,
+    /// <summary>y = a where b &gt; 0, else 0 (also when a is NaN): the ReLU gradient, g masked by the output, in one pass.</summary>
+    MaskPositive,
 }
 
 /// <summary>An elementwise comparison computed by <see cref="Compare"/>.</summary>

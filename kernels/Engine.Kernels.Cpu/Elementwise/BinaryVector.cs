@@ -30,6 +30,7 @@ internal static unsafe class BinaryVector<T, TV, TS>
             case BinaryOp.Div: WithStrides<Div>(a, aStride, b, bStride, y, n); break;
             case BinaryOp.Max: WithStrides<Max>(a, aStride, b, bStride, y, n); break;
             case BinaryOp.Min: WithStrides<Min>(a, aStride, b, bStride, y, n); break;
+            case BinaryOp.MaskPositive: WithStrides<MaskPositive>(a, aStride, b, bStride, y, n); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, "No vector form of this binary op.");
         }
     }
@@ -84,4 +85,5 @@ internal static unsafe class BinaryVector<T, TV, TS>
     private struct Div : IBinaryKernel<TV> { public static TV Apply(TV a, TV b) => TS.Div(a, b); }
     private struct Max : IBinaryKernel<TV> { public static TV Apply(TV a, TV b) => TS.Max(a, b); }
     private struct Min : IBinaryKernel<TV> { public static TV Apply(TV a, TV b) => TS.Min(a, b); }
+    private struct MaskPositive : IBinaryKernel<TV> { public static TV Apply(TV a, TV b) => TS.And(TS.GreaterThan(b, default), a); }
 }
