@@ -46,6 +46,8 @@ internal static class CaseCatalog
         new CaseSpec("mlp-step", CaseKind.MlpStep, "float32") { Layers = MlpLayers, Length = MlpBatch },
         .. ConvShapes.Select(c => new CaseSpec(c.Name, CaseKind.Conv, "float32") { Conv = c.Shape }),
         new CaseSpec("cnn-step", CaseKind.CnnStep, "float32") { Length = 64 },
+        new CaseSpec("epoch-mnist-cnn", CaseKind.Epoch, "float32") { Op = "cnn", Length = 8000 },
+        new CaseSpec("epoch-mnist-mlp", CaseKind.Epoch, "float32") { Op = "mlp", Length = 8000 },
     ];
 
     private static IEnumerable<CaseSpec> UnaryCases() =>

@@ -10,4 +10,5 @@ public enum CaseKind
     MlpStep,
     Conv,
     CnnStep,
+    Epoch,
 }

@@ -48,6 +48,7 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
         CaseKind.MlpStep => $"{string.Join("-", Layers!)} b{Length}",
         CaseKind.Conv => Conv.ToString() ?? "",
         CaseKind.CnnStep => $"mnist cnn b{Length}",
+        CaseKind.Epoch => $"mnist {Op} 8000 b128",
         _ => PowerOfTwoText(Length),
     };
 

@@ -62,6 +62,7 @@ internal sealed class PythonReference(string python, double measureSeconds)
         info.ArgumentList.Add(script);
         foreach (var name in RemovedVariables) info.Environment.Remove(name);
         foreach (var name in ThreadVariables) info.Environment[name] = threads.ToString(CultureInfo.InvariantCulture);
+        info.Environment["ENGINE_REPO"] = RepositoryPaths.Root; // where compare.py finds the bundled data
         return info;
     }
 

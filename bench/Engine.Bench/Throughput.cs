@@ -5,7 +5,8 @@ internal static class Throughput
 {
     public static double? Gflops(CaseSpec spec, double ms) => spec.CountsFlops ? spec.Work / (ms * 1e6) : null;
 
-    public static double? ElementsPerNs(CaseSpec spec, double ms) => spec.CountsFlops ? null : spec.Work / (ms * 1e6);
+    /// <summary>Elements per ns for elementwise cases; none for flop-counted cases and whole epochs (ms per epoch says it).</summary>
+    public static double? ElementsPerNs(CaseSpec spec, double ms) => spec.CountsFlops || spec.Kind == CaseKind.Epoch ? null : spec.Work / (ms * 1e6);
 
     public static ReferenceFigure? Reference(CaseSpec spec, double oursMs, double? theirMs) =>
         theirMs is double ms && ms > 0

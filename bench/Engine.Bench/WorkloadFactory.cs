@@ -15,6 +15,7 @@ internal static class WorkloadFactory
         (CaseKind.MlpStep, "float32") => new MlpStepWorkload(spec.Layers!, (int)spec.Length),
         (CaseKind.Conv, "float32") => new ConvWorkload(spec.Conv!.Value),
         (CaseKind.CnnStep, "float32") => new CnnStepWorkload((int)spec.Length),
+        (CaseKind.Epoch, "float32") => new EpochWorkload(spec.Op!),
         _ => throw new NotSupportedException($"No workload for {spec.Kind} {spec.DType}."),
     };
 }

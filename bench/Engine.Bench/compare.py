@@ -199,6 +199,46 @@ def torch_cnn_step(torch, case, dtype, gen):
     return step
 
 
+def mnist_train_digits(torch):
+    """The bundled 8,000 training digits (data/mnist, gzipped IDX) as float [N, 1, 28, 28] in [0, 1] and int64 labels."""
+    import gzip
+    import os
+    folder = os.path.join(os.environ.get("ENGINE_REPO", "."), "data", "mnist")
+    with gzip.open(os.path.join(folder, "train-images-idx3-ubyte.gz")) as f:
+        images = f.read()[16:]
+    with gzip.open(os.path.join(folder, "train-labels-idx1-ubyte.gz")) as f:
+        labels = f.read()[8:]
+    x = torch.frombuffer(bytearray(images), dtype=torch.uint8).float().div(255).reshape(-1, 1, 28, 28)
+    y = torch.frombuffer(bytearray(labels), dtype=torch.uint8).long()
+    return x, y
+
+
+def torch_epoch(torch, case, dtype, gen):
+    """One epoch of the model-API issue's MNIST CNN or MLP: Adam 1e-3, batch 128, shuffled, as EpochWorkload."""
+    nn = torch.nn
+    x, y = mnist_train_digits(torch)
+    if case["op"] == "cnn":
+        model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
+    else:
+        x = x.reshape(-1, 784)
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        order = torch.randperm(x.shape[0], generator=gen)
+        for start in range(0, x.shape[0], 128):
+            rows = order[start:start + 128]
+            optimizer.zero_grad()
+            loss = loss_fn(model(x[rows]), y[rows])
+            loss.backward()
+            optimizer.step()
+            (loss.item())  # Keras-style running loss, as Fit reports it
+    return epoch
+
+
 def torch_call(torch, case):
     dtype = getattr(torch, case["dtype"])
     gen = torch.Generator().manual_seed(1)
@@ -209,6 +249,8 @@ def torch_call(torch, case):
         return torch_conv(torch, case, dtype, gen)
     if kind == "cnnStep":
         return torch_cnn_step(torch, case, dtype, gen)
+    if kind == "epoch":
+        return torch_epoch(torch, case, dtype, gen)
     if kind == "gemm":
         g = case["gemm"]
         a = torch.rand(g["k"], g["m"], dtype=dtype, generator=gen).t() if g["transposeA"] \
