@@ -54,20 +54,18 @@ internal static class ConstructorConfig
     public static string TypeKey(Type type) =>
         type.Assembly == typeof(Layer).Assembly ? type.Name : $"{type.FullName}, {type.Assembly.GetName().Name}";
 
-    /// <summary>The type a saved key names: a built-in of the engine, one of <paramref name="customTypes"/>, or a loadable type; always a <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// The type a saved key names: a built-in of the engine or one of <paramref name="customTypes"/>, always a
+    /// <typeparamref name="T"/>. Other types are never loaded by name, so a file cannot make the loader construct
+    /// arbitrary classes (as Keras asks for custom_objects).
+    /// </summary>
     public static Type Resolve<T>(string key, IReadOnlyList<Type> customTypes, string source)
     {
         var builtIn = typeof(Layer).Assembly.GetType($"{typeof(Layer).Namespace}.{key}");
         if (builtIn is not null && typeof(T).IsAssignableFrom(builtIn) && !builtIn.IsAbstract) return builtIn;
-        var custom = customTypes.FirstOrDefault(t => TypeKey(t) == key || t.FullName == key) ?? LoadableType(key);
+        var custom = customTypes.FirstOrDefault(t => TypeKey(t) == key || t.FullName == key);
         return custom is not null && typeof(T).IsAssignableFrom(custom) && !custom.IsAbstract ? custom
             : throw Bad(source, $"the {typeof(T).Name} type '{key}' is unknown; pass custom types to Model.Load(path, customLayers)");
-    }
-
-    private static Type? LoadableType(string key)
-    {
-        try { return Type.GetType(key); }
-        catch (Exception e) when (e is ArgumentException or IOException or TypeLoadException or BadImageFormatException) { return null; }
     }
 
     /// <summary>The public constructor with the most parameters, each of which is readable as a property of its name (or is <paramref name="skipped"/>).</summary>

@@ -11,6 +11,7 @@ public partial class Model
 {
     private const string ArchitectureKey = "engine.architecture";
     private const string TrainingKey = "engine.training";
+    private const string ChecksumKey = "engine.sha256";
     private const string OptimizerPrefix = "optimizer/";
     private const string FormatName = "engine-model";
 
@@ -21,7 +22,8 @@ public partial class Model
     /// hyperparameters, learning-rate schedule, clipping, loss, metric names) goes into the metadata
     /// ("engine.training") and the optimizer's state (step count, learning rate, slot tensors) into tensors named
     /// "optimizer/…" ("optimizer/dense/kernel/exp_avg"), so training resumed after <see cref="Load"/> continues
-    /// exactly where it stopped. The file is written atomically (a temporary file renamed over the target): a
+    /// exactly where it stopped. A SHA-256 of the tensor data ("engine.sha256") lets <see cref="Load"/> detect a
+    /// corrupted weight, which safetensors alone would not. The file is written atomically (a temporary file renamed over the target): a
     /// failed save leaves the old file intact.
     /// </summary>
     /// <param name="path">The file (".safetensors" is the conventional extension).</param>
@@ -39,6 +41,7 @@ public partial class Model
             metadata[TrainingKey] = TrainingConfig.Describe(optimizer, loss, _metrics).ToJsonString();
             tensors.AddRange(OptimizerTensors(optimizer));
         }
+        metadata[ChecksumKey] = Checksum(tensors);
         SafeTensors.Save(path, tensors, metadata);
     }
 
@@ -70,6 +73,8 @@ public partial class Model
     {
         if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
             throw new InvalidDataException($"{path}: a safetensors file without a model architecture (no \"{ArchitectureKey}\" metadata); load plain weights with SafeTensors.Load.");
+        if (file.Metadata.TryGetValue(ChecksumKey, out var checksum) && checksum != Checksum(file.Tensors))
+            throw new InvalidDataException($"{path}: the tensor data is corrupt (its SHA-256 differs from the one saved with it).");
         var model = FromArchitecture(ParseObject(json, "architecture", path), customTypes, path);
         var weightNames = model.Weights.Select(w => w.Name).ToHashSet();
         bool IsOptimizerState(string name) => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !weightNames.Contains(name);
@@ -80,6 +85,17 @@ public partial class Model
         else if (optimizerState.Count > 0)
             throw new InvalidDataException($"{path}: optimizer tensors ({optimizerState[0].Key}, …) without a training configuration (\"{TrainingKey}\" metadata).");
         return model;
+    }
+
+    /// <summary>
+    /// SHA-256 of the tensors' bytes in file order: safetensors itself has no checksum, and a flipped bit in a
+    /// weight would otherwise load silently.
+    /// </summary>
+    private static string Checksum(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, tensor) in tensors) hash.AppendData(tensor.ToBytes());
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static JsonObject ParseObject(string json, string what, string path)
@@ -214,8 +230,16 @@ public partial class Model
             string key = name[OptimizerPrefix.Length..];
             int slash = key.LastIndexOf('/');
             if (slash > 0)
-                key = index.TryGetValue(key[..slash], out int i) ? $"param.{i}.{key[(slash + 1)..]}"
-                    : throw LayerConfig.Bad(source, $"the optimizer tensor {name} belongs to no trainable weight");
+            {
+                var weight = Weights.FirstOrDefault(w => w.Name == key[..slash]);
+                if (weight is null || !index.TryGetValue(weight.Name, out int i))
+                    throw LayerConfig.Bad(source, $"the optimizer tensor {name} belongs to no trainable weight");
+                if (value.DType != weight.Value.DType || !value.Shape.Equals(weight.Value.Shape))
+                    throw LayerConfig.Bad(source, $"the optimizer tensor {name} is {value.Describe()}, its weight {weight.Value.Describe()}");
+                key = $"param.{i}.{key[(slash + 1)..]}";
+            }
+            else if (value.DType != DType.Float64 || value.Rank != 0)
+                throw LayerConfig.Bad(source, $"the optimizer tensor {name} is {value.Describe()}, not a float64 scalar");
             keyed[key] = value;
         }
         try
