@@ -55,7 +55,7 @@ public sealed class SaveLoadTests : IDisposable
             case "dense":
                 return (new Sequential("dense_model", seed: 3)
                     .Add(new Input(6))
-                    .Add(new Dense(5, activation: Activation.ReLU, kernelInitializer: Initializer.HeNormal))
+                    .Add(new Dense(5, activation: Activation.ReLU, kernelInitializer: Initializer.HeNormal) { Trainable = false })
                     .Add(new Dense(4, activation: Activation.LeakyReLU(0.1), useBias: false, kernelRegularizer: Regularizer.L1L2(0.01, 0.02)))
                     .Add(new Dense(3, activation: Activation.Softmax, biasInitializer: Initializer.ConstantValue(0.5))), [X(6)]);
             case "conv1d":
@@ -143,6 +143,7 @@ public sealed class SaveLoadTests : IDisposable
         Assert.Equal(model.GetType(), loaded.GetType());
         Assert.Equal(model.Summary(TextWriter.Null), loaded.Summary(TextWriter.Null));
         Assert.Equal(model.Weights.Select(w => w.Name), loaded.Weights.Select(w => w.Name));
+        Assert.Equal(model.Layers.Select(l => l.Trainable), loaded.Layers.Select(l => l.Trainable));
         Assert.Equal(Bits(model.Predict(inputs, batchSize: 2)), Bits(loaded.Predict(inputs, batchSize: 2)));
         Assert.Null(loaded.Optimizer);
     }

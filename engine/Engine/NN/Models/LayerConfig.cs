@@ -5,7 +5,8 @@ namespace Engine.NN;
 /// <summary>
 /// A layer's architecture as JSON and back: {"type", "name", "config"}, the config being the layer's constructor
 /// arguments read from the properties of the same name (<see cref="ConstructorConfig"/>), so a layer, built-in or
-/// custom, whose constructor arguments are exposed as properties round-trips without serialisation code.
+/// custom, whose constructor arguments are exposed as properties round-trips without serialisation code. A custom
+/// layer keeps its name only if its constructor takes a <c>string? name</c> argument, as the built-in layers do.
 /// </summary>
 internal static class LayerConfig
 {
@@ -21,11 +22,19 @@ internal static class LayerConfig
             _ => ConstructorConfig.Describe(layer, NameArgument),
         };
         description["name"] = layer.Name;
+        if (!layer.Trainable) description["trainable"] = false;
         return description;
     }
 
-    /// <summary>Makes the layer a description describes (not yet built), with its saved name.</summary>
+    /// <summary>Makes the layer a description describes (not yet built), with its saved name and trainable flag.</summary>
     public static Layer Create(JsonObject description, IReadOnlyList<Type> customLayers, string source)
+    {
+        var layer = CreateLayer(description, customLayers, source);
+        layer.Trainable = (bool?)description["trainable"] ?? true;
+        return layer;
+    }
+
+    private static Layer CreateLayer(JsonObject description, IReadOnlyList<Type> customLayers, string source)
     {
         string typeKey = (string?)description["type"] ?? throw ConstructorConfig.Bad(source, "a layer has no \"type\"");
         string? name = (string?)description["name"];
