@@ -30,6 +30,19 @@ public sealed class ScaleShift(int groups, double factor, string? name = null) :
     protected override Tensor Forward(Tensor input, bool training) => input * _scale! * Factor;
 }
 
+/// <summary>A user-defined loss with an argument, to load through customLayers.</summary>
+public sealed class ScaledSquaredError(double scale) : Loss
+{
+    /// <summary>Multiplies the mean squared error.</summary>
+    public double Scale { get; } = scale;
+
+    /// <inheritdoc/>
+    public override string Name => "scaled_squared_error";
+
+    /// <inheritdoc/>
+    public override Tensor Compute(Tensor prediction, Tensor target) => (prediction - target).Square().Mean() * Scale;
+}
+
 /// <summary>Model.Save / Model.Load: bit-identical round trips, resumable training, corrupt files, atomic writes.</summary>
 public sealed class SaveLoadTests : IDisposable
 {
@@ -280,6 +293,18 @@ public sealed class SaveLoadTests : IDisposable
         Assert.Equal((0.02, 0.9, 0.95, 1e-5, 0L), (adam.LearningRate, adam.Beta1, adam.Beta2, adam.Epsilon, adam.Iterations));
         Assert.True(Assert.IsType<CategoricalCrossentropy>(loaded.Loss).FromLogits);
         Assert.Equal(["categorical_accuracy", "auc"], loaded.Metrics.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void A_custom_loss_is_restored_through_customLayers_and_refused_without()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)).Compile(new Sgd(), new ScaledSquaredError(2.5));
+        var path = PathOf("custom-loss.safetensors");
+        model.Save(path, includeOptimizer: true);
+        Assert.Equal(2.5, Assert.IsType<ScaledSquaredError>(Model.Load(path, [typeof(ScaledSquaredError)]).Loss).Scale);
+        var e = Assert.Throws<InvalidDataException>(() => Model.Load(path));
+        Assert.Contains("ScaledSquaredError", e.Message);
+        Assert.Contains(path, e.Message);
     }
 
     [Fact]
