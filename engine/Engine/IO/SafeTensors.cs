@@ -4,6 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Tensors;
 
+// The tests inject a failure midway through a save (AfterTensorWritten).
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("Engine.Tests")]
+
 namespace Engine.IO;
 
 /// <summary>
@@ -14,6 +17,12 @@ namespace Engine.IO;
 /// </summary>
 public static class SafeTensors
 {
+    /// <summary>
+    /// Called after each tensor is written, with the target path and the tensor name: lets tests make a save
+    /// fail midway, deterministically, to check that the old file survives.
+    /// </summary>
+    internal static Action<string, string>? AfterTensorWritten;
+
     /// <summary>Headers larger than this are rejected as corrupt (the reference implementation's limit).</summary>
     private const long MaxHeaderBytes = 100_000_000;
 
@@ -58,71 +67,116 @@ public static class SafeTensors
             stream.Write(length);
             stream.Write(json);
             for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var (_, tensor) in entries) stream.Write(tensor.ToBytes());
+            foreach (var (name, tensor) in entries)
+            {
+                stream.Write(tensor.ToBytes());
+                AfterTensorWritten?.Invoke(path, name);
+            }
         });
     }
 
     /// <summary>Reads every tensor of a safetensors file, in file order, with the header's metadata.</summary>
     /// <param name="path">The file.</param>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is truncated or inconsistent; the message names the file, the offset and the problem.</exception>
     public static SafeTensorsFile Load(string path)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException) { throw new FileNotFoundException($"SafeTensors.Load: no file at {path}.", path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"SafeTensors.Load: no file at {path}.", path, e);
+        }
         return Parse(bytes, path);
     }
 
-    /// <summary>Parses safetensors bytes (see <see cref="Load"/>); <paramref name="source"/> names them in errors.</summary>
+    /// <summary>
+    /// Parses safetensors bytes (see <see cref="Load"/>); <paramref name="source"/> names them in errors. As in the
+    /// reference implementation, the tensors' byte ranges must tile the data exactly, so a truncated or padded file
+    /// is always caught.
+    /// </summary>
     /// <param name="bytes">The whole file.</param>
     /// <param name="source">The file name, for messages.</param>
+    /// <exception cref="InvalidDataException">The bytes are not a consistent safetensors file.</exception>
     public static SafeTensorsFile Parse(ReadOnlySpan<byte> bytes, string source)
+    {
+        try
+        {
+            return ParseChecked(bytes, source);
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
+        {
+            // Whatever a hostile header trips over inside the JSON reader or the tensor constructor is still a bad file.
+            throw new InvalidDataException($"{source}: not a valid safetensors file: {e.Message}", e);
+        }
+    }
+
+    private static SafeTensorsFile ParseChecked(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < 8) throw Bad(source, 0, $"the file has {bytes.Length} bytes, fewer than the 8-byte header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > MaxHeaderBytes || headerLength > (ulong)(bytes.Length - 8))
-            throw Bad(source, 0, $"the header length {headerLength} does not fit the file's {bytes.Length - 8} remaining bytes");
-        var headerBytes = bytes.Slice(8, (int)headerLength);
-        JsonObject header;
+            throw Bad(source, 0, $"the header length {headerLength} does not fit the file's {bytes.Length - 8} remaining bytes (truncated?)");
+        var header = ParseHeader(bytes.Slice(8, (int)headerLength), source);
+        long dataStart = 8 + (long)headerLength;
+        long dataLength = bytes.Length - dataStart;
+        var metadata = new Dictionary<string, string>();
+        var entries = new List<(string Name, DType DType, int[] Shape, long Begin, long End)>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__") ReadMetadata(node, metadata, source);
+            else entries.Add(Entry(node, name, source));
+        }
+        CheckTiling(entries, dataStart, dataLength, source);
+        var tensors = new List<KeyValuePair<string, Tensor>>(entries.Count);
+        foreach (var (name, dtype, shape, begin, end) in entries)
+            tensors.Add(new(name, Tensor.FromBytes(bytes.Slice((int)(dataStart + begin), (int)(end - begin)), new Shape(shape), dtype)));
+        return new SafeTensorsFile(tensors, metadata);
+    }
+
+    private static JsonObject ParseHeader(ReadOnlySpan<byte> headerBytes, string source)
+    {
         try
         {
-            header = JsonNode.Parse(headerBytes.ToArray()) as JsonObject ?? throw Bad(source, 8, "the header is not a JSON object");
+            return JsonNode.Parse(headerBytes.ToArray()) as JsonObject ?? throw Bad(source, 8, "the header is not a JSON object");
         }
         catch (JsonException e)
         {
             throw Bad(source, 8 + (e.BytePositionInLine ?? 0), $"the header is not valid JSON ({e.Message})");
         }
-        long dataStart = 8 + (long)headerLength;
-        long dataLength = bytes.Length - dataStart;
-        var metadata = new Dictionary<string, string>();
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        var ranges = new List<(long Begin, long End, string Name)>();
-        foreach (var (name, node) in header)
+    }
+
+    private static void ReadMetadata(JsonNode? node, Dictionary<string, string> metadata, string source)
+    {
+        if (node is not JsonObject meta) throw Bad(source, 8, "__metadata__ is not an object");
+        foreach (var (key, value) in meta)
+            metadata[key] = value is JsonValue v && v.TryGetValue(out string? s) ? s : throw Bad(source, 8, $"metadata '{key}' is not a string");
+    }
+
+    /// <summary>Each tensor's byte count must match its dtype and shape, and the ranges must cover the data once, without gaps.</summary>
+    private static void CheckTiling(List<(string Name, DType DType, int[] Shape, long Begin, long End)> entries, long dataStart, long dataLength, string source)
+    {
+        foreach (var (name, dtype, shape, begin, end) in entries)
         {
-            if (name == "__metadata__")
-            {
-                if (node is not JsonObject meta) throw Bad(source, 8, "__metadata__ is not an object");
-                foreach (var (key, value) in meta)
-                    metadata[key] = value is JsonValue v && v.TryGetValue(out string? s) ? s : throw Bad(source, 8, $"metadata '{key}' is not a string");
-                continue;
-            }
-            var (dtype, shape, begin, end) = Entry(node, name, source);
-            long expected = shape.Aggregate(1L, (a, d) => checked(a * d)) * dtype.SizeOf();
+            long expected = checked(shape.Aggregate(1L, (a, d) => checked(a * d)) * dtype.SizeOf());
             if (end - begin != expected)
                 throw Bad(source, dataStart + begin, $"tensor '{name}' of shape ({string.Join(", ", shape)}) {dtype} needs {expected} bytes, its range holds {end - begin}");
             if (end > dataLength)
                 throw Bad(source, dataStart + begin, $"tensor '{name}' ends at data byte {end}, but the file has only {dataLength} data bytes (truncated?)");
-            ranges.Add((begin, end, name));
-            tensors.Add(new(name, Tensor.FromBytes(bytes.Slice((int)(dataStart + begin), (int)(end - begin)), new Shape(shape), dtype)));
         }
-        ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
-        for (int i = 1; i < ranges.Count; i++)
-            if (ranges[i].Begin < ranges[i - 1].End)
-                throw Bad(source, dataStart + ranges[i].Begin, $"tensors '{ranges[i - 1].Name}' and '{ranges[i].Name}' overlap");
-        return new SafeTensorsFile(tensors, metadata);
+        long covered = 0;
+        foreach (var (name, _, _, begin, end) in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (begin != covered)
+                throw Bad(source, dataStart + Math.Min(begin, covered), begin < covered
+                    ? $"tensor '{name}' overlaps the tensor before it" : $"the data bytes {covered}..{begin} belong to no tensor");
+            covered = end;
+        }
+        if (covered != dataLength)
+            throw Bad(source, dataStart + covered, $"the tensors end at data byte {covered} but the file holds {dataLength} data bytes");
     }
 
-    private static (DType DType, int[] Shape, long Begin, long End) Entry(JsonNode? node, string name, string source)
+    private static (string Name, DType DType, int[] Shape, long Begin, long End) Entry(JsonNode? node, string name, string source)
     {
         try
         {
@@ -131,11 +185,13 @@ public static class SafeTensors
             var shape = ((JsonArray)entry["shape"]!).Select(d => (int)d!).ToArray();
             if (shape.Any(d => d < 0)) throw Bad(source, 8, $"tensor '{name}' has a negative dimension");
             var offsets = (JsonArray)entry["data_offsets"]!;
+            if (offsets.Count != 2) throw Bad(source, 8, $"tensor '{name}' has {offsets.Count} data_offsets, not 2");
             long begin = (long)offsets[0]!, end = (long)offsets[1]!;
-            if (offsets.Count != 2 || begin < 0 || end < begin) throw Bad(source, 8, $"tensor '{name}' has data_offsets [{begin}, {end}]");
-            return (dtype, shape, begin, end);
+            if (begin < 0 || end < begin) throw Bad(source, 8, $"tensor '{name}' has data_offsets [{begin}, {end}]");
+            return (name, dtype, shape, begin, end);
         }
-        catch (Exception e) when (e is InvalidCastException or NullReferenceException or FormatException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (e is InvalidCastException or NullReferenceException or FormatException or InvalidOperationException
+            or OverflowException or ArgumentException)
         {
             throw Bad(source, 8, $"tensor '{name}' needs \"dtype\", \"shape\" and \"data_offsets\" entries of the right types");
         }
@@ -146,7 +202,8 @@ public static class SafeTensors
         DType.Float32 => "F32",
         DType.Float64 => "F64",
         DType.Int32 => "I32",
-        _ => "BOOL",
+        DType.Bool => "BOOL",
+        _ => throw new ArgumentException($"SafeTensors.Save: no safetensors code for dtype {dtype}."),
     };
 
     private static DType FromCode(string code, string name, string source) => code switch

@@ -10,7 +10,7 @@ public sealed class Activation : Layer
 {
     private readonly Func<Tensor, Tensor> _function;
 
-    private Activation(string function, double parameter, Func<Tensor, Tensor> apply) : base(null)
+    private Activation(string function, double parameter, Func<Tensor, Tensor> apply, string? name = null) : base(name)
     {
         Function = function;
         Parameter = parameter;
@@ -79,6 +79,10 @@ public sealed class Activation : Layer
         "swish" => Swish,
         _ => throw new ArgumentException($"Activation: unknown function '{function}'."),
     };
+
+    /// <summary>The same function as a layer of the given name (how a loaded model gets its saved layer names back).</summary>
+    /// <param name="name">The layer name, or null for a fresh "activation…" name.</param>
+    internal Activation Renamed(string? name) => new(Function, Parameter, _function, name);
 
     /// <summary>Applies the function to a tensor.</summary>
     /// <param name="x">Any tensor.</param>

@@ -19,7 +19,12 @@ public sealed class Reshape : Layer
 {
     /// <summary>A reshape to the given per-sample shape.</summary>
     /// <param name="targetShape">Per-sample dimensions; at most one −1.</param>
-    public Reshape(params int[] targetShape) : base(null) => TargetShape = [.. targetShape];
+    public Reshape(params int[] targetShape) : this(targetShape, null) { }
+
+    /// <summary>A named reshape to the given per-sample shape.</summary>
+    /// <param name="targetShape">Per-sample dimensions; at most one −1.</param>
+    /// <param name="name">The layer name, or null for "reshape…".</param>
+    public Reshape(int[] targetShape, string? name) : base(name) => TargetShape = [.. targetShape];
 
     /// <summary>The per-sample target shape as given (may hold −1).</summary>
     public int[] TargetShape { get; }

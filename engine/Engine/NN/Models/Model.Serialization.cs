@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Autodiff;
@@ -9,55 +10,114 @@ namespace Engine.NN;
 public partial class Model
 {
     private const string ArchitectureKey = "engine.architecture";
+    private const string TrainingKey = "engine.training";
+    private const string ChecksumKey = "engine.sha256";
+    private const string OptimizerPrefix = "optimizer/";
     private const string FormatName = "engine-model";
 
     /// <summary>
     /// Saves the model to one safetensors file: every weight under its name ("conv2d/kernel"), and the architecture
-    /// as JSON in the header's metadata, so PyTorch and Hugging Face tools read the weights as they are. The file
-    /// is written atomically (a temporary file renamed over the target): a failed save leaves the old file intact.
+    /// as JSON in the header's metadata ("engine.architecture"), so PyTorch and Hugging Face tools read the weights
+    /// as they are. With <paramref name="includeOptimizer"/> the compile configuration (optimizer type and
+    /// hyperparameters, learning-rate schedule, clipping, loss, metric names) goes into the metadata
+    /// ("engine.training") and the optimizer's state (step count, learning rate, slot tensors) into tensors named
+    /// "optimizer/…" ("optimizer/dense/kernel/exp_avg"), so training resumed after <see cref="Load"/> continues
+    /// exactly where it stopped. A SHA-256 of the tensor data ("engine.sha256") lets <see cref="Load"/> detect a
+    /// corrupted weight, which safetensors alone would not. The file is written atomically (a temporary file renamed over the target): a
+    /// failed save leaves the old file intact.
     /// </summary>
     /// <param name="path">The file (".safetensors" is the conventional extension).</param>
-    public void Save(string path)
+    /// <param name="includeOptimizer">Whether to store the compile configuration and the optimizer state as well.</param>
+    /// <exception cref="InvalidOperationException">The model is not built, or <paramref name="includeOptimizer"/> is set and it is not compiled.</exception>
+    /// <exception cref="ArgumentException">A layer, optimizer, loss or metric cannot be described (see the message).</exception>
+    public void Save(string path, bool includeOptimizer = false)
     {
         if (!IsBuilt && this is not Sequential) throw new InvalidOperationException($"Save: model {Name} is not built.");
-        var architecture = Architecture();
-        var weights = Weights.Select(w => new KeyValuePair<string, Tensor>(w.Name, w.Value)).ToList();
-        SafeTensors.Save(path, weights, new Dictionary<string, string> { [ArchitectureKey] = architecture.ToJsonString() });
+        var metadata = new Dictionary<string, string> { [ArchitectureKey] = Architecture().ToJsonString() };
+        var tensors = Weights.Select(w => new KeyValuePair<string, Tensor>(w.Name, w.Value)).ToList();
+        if (includeOptimizer)
+        {
+            var (optimizer, loss) = Compiled("Save");
+            metadata[TrainingKey] = TrainingConfig.Describe(optimizer, loss, _metrics).ToJsonString();
+            tensors.AddRange(OptimizerTensors(optimizer));
+        }
+        metadata[ChecksumKey] = Checksum(tensors);
+        SafeTensors.Save(path, tensors, metadata);
     }
 
     /// <summary>
     /// Loads a model saved by <see cref="Save"/>: rebuilds the layers from the architecture and puts every weight
-    /// back, so predictions are bit-identical to the saved model's (on the same machine and thread count). The
-    /// model is not compiled.
+    /// back, so predictions are bit-identical to the saved model's (on the same machine and thread count). When
+    /// the file holds the optimizer, the model comes back compiled with the optimizer's state restored; otherwise
+    /// it is not compiled. Nothing is returned unless everything loaded.
     /// </summary>
     /// <param name="path">The file.</param>
-    /// <param name="customLayers">Types of user-defined layers the file may name.</param>
+    /// <param name="customLayers">User-defined types the file may name: layers, and also losses, optimizers or learning-rate schedules.</param>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">The file is truncated, corrupt, or its weights do not fit its architecture; the message names the file and the problem.</exception>
     public static Model Load(string path, IReadOnlyList<Type>? customLayers = null)
     {
         var file = SafeTensors.Load(path);
-        if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
-            throw new InvalidDataException($"{path}: a safetensors file without a model architecture (no \"{ArchitectureKey}\" metadata); load plain weights with SafeTensors.Load.");
-        JsonObject architecture;
         try
         {
-            architecture = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: the architecture is not a JSON object.");
+            return Restore(file, customLayers ?? [], path);
+        }
+        catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
+        {
+            // A corrupt architecture can trip any layer's argument checks; to the caller it is one bad file.
+            throw new InvalidDataException($"{path}: the saved model cannot be rebuilt: {e.Message}", e);
+        }
+    }
+
+    private static Model Restore(SafeTensorsFile file, IReadOnlyList<Type> customTypes, string path)
+    {
+        if (!file.Metadata.TryGetValue(ArchitectureKey, out var json))
+            throw new InvalidDataException($"{path}: a safetensors file without a model architecture (no \"{ArchitectureKey}\" metadata); load plain weights with SafeTensors.Load.");
+        if (file.Metadata.TryGetValue(ChecksumKey, out var checksum) && checksum != Checksum(file.Tensors))
+            throw new InvalidDataException($"{path}: the tensor data is corrupt (its SHA-256 differs from the one saved with it).");
+        var model = FromArchitecture(ParseObject(json, "architecture", path), customTypes, path);
+        var weightNames = model.Weights.Select(w => w.Name).ToHashSet();
+        bool IsOptimizerState(string name) => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !weightNames.Contains(name);
+        model.LoadWeights(file.Tensors.Where(t => !IsOptimizerState(t.Key)).ToList(), path);
+        var optimizerState = file.Tensors.Where(t => IsOptimizerState(t.Key)).ToList();
+        if (file.Metadata.TryGetValue(TrainingKey, out var training))
+            model.RestoreTraining(ParseObject(training, "training configuration", path), optimizerState, customTypes, path);
+        else if (optimizerState.Count > 0)
+            throw new InvalidDataException($"{path}: optimizer tensors ({optimizerState[0].Key}, …) without a training configuration (\"{TrainingKey}\" metadata).");
+        return model;
+    }
+
+    /// <summary>
+    /// SHA-256 of the tensors' bytes in file order: safetensors itself has no checksum, and a flipped bit in a
+    /// weight would otherwise load silently.
+    /// </summary>
+    private static string Checksum(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, tensor) in tensors) hash.AppendData(tensor.ToBytes());
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private static JsonObject ParseObject(string json, string what, string path)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{path}: the {what} is not a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: the architecture is not valid JSON ({e.Message}).", e);
+            throw new InvalidDataException($"{path}: the {what} is not valid JSON ({e.Message}).", e);
         }
-        var model = FromArchitecture(architecture, customLayers ?? [], path);
-        model.LoadWeights(file, path);
-        return model;
     }
 
     private JsonObject Architecture()
     {
         var layers = new JsonArray();
+        var names = new HashSet<string>();
         foreach (var layer in Layers)
         {
             if (layer is Model) throw new ArgumentException($"Save: model {Name} contains the model {layer.Name}; nested models cannot be saved yet.");
+            if (!names.Add(layer.Name)) throw new ArgumentException($"Save: model {Name} has two layers named {layer.Name}; saved layers are found by name.");
             layers.Add(LayerConfig.Describe(layer));
         }
         var description = new JsonObject
@@ -86,12 +146,12 @@ public partial class Model
         ["outputs"] = new JsonArray(_outputs.Select(o => (JsonNode)_outputIds[o]).ToArray()),
     };
 
-    private static Model FromArchitecture(JsonObject architecture, IReadOnlyList<Type> customLayers, string source)
+    private static Model FromArchitecture(JsonObject architecture, IReadOnlyList<Type> customTypes, string source)
     {
         if ((string?)architecture["format"] != FormatName)
             throw new InvalidDataException($"{source}: the architecture is not an {FormatName} description.");
         var layers = (architecture["layers"] as JsonArray ?? throw LayerConfig.Bad(source, "the architecture has no layer list"))
-            .Select(l => LayerConfig.Create(l as JsonObject ?? throw LayerConfig.Bad(source, "a layer entry is not an object"), customLayers, source))
+            .Select(l => LayerConfig.Create(l as JsonObject ?? throw LayerConfig.Bad(source, "a layer entry is not an object"), customTypes, source))
             .ToList();
         string? name = (string?)architecture["name"];
         if ((string?)architecture["class"] == "Sequential")
@@ -103,31 +163,92 @@ public partial class Model
         var graph = architecture["graph"] as JsonObject ?? throw LayerConfig.Bad(source, "a functional model without a graph");
         var byName = layers.ToDictionary(l => l.Name);
         var values = new Dictionary<int, SymbolicTensor>();
+        SymbolicTensor Value(JsonNode? id) => values.TryGetValue((int)id!, out var value) ? value
+            : throw LayerConfig.Bad(source, $"the graph uses value {id} before any layer makes it");
         foreach (var node in (JsonArray)graph["nodes"]!)
         {
             var layer = byName.TryGetValue((string)node!["layer"]!, out var l) ? l : throw LayerConfig.Bad(source, $"the graph names an unknown layer {node["layer"]}");
-            var inputs = ((JsonArray)node["inputs"]!).Select(i => values[(int)i!]).ToArray();
+            var inputs = ((JsonArray)node["inputs"]!).Select(Value).ToArray();
             values[(int)node["output"]!] = layer is Input input ? input.Output : layer.Call(inputs);
         }
-        return new Model(((JsonArray)graph["inputs"]!).Select(i => values[(int)i!]).ToList(),
-            ((JsonArray)graph["outputs"]!).Select(o => values[(int)o!]).ToList(), name);
+        return new Model(((JsonArray)graph["inputs"]!).Select(Value).ToList(), ((JsonArray)graph["outputs"]!).Select(Value).ToList(), name);
     }
 
-    private void LoadWeights(SafeTensorsFile file, string source)
+    /// <summary>Checks every weight against the file before assigning any, so a mismatch changes nothing.</summary>
+    private void LoadWeights(IReadOnlyList<KeyValuePair<string, Tensor>> tensors, string source)
     {
         var weights = Weights;
-        var saved = file.Tensors.ToDictionary(t => t.Key, t => t.Value);
+        var saved = tensors.ToDictionary(t => t.Key, t => t.Value);
         var missing = weights.Where(w => !saved.ContainsKey(w.Name)).Select(w => w.Name).ToList();
         var extra = saved.Keys.Except(weights.Select(w => w.Name)).ToList();
         if (missing.Count > 0 || extra.Count > 0)
             throw new InvalidDataException($"{source}: the weights do not match the architecture (missing: {string.Join(", ", missing)}; unexpected: {string.Join(", ", extra)}).");
-        using var scope = Autograd.NoGrad();
         foreach (var w in weights)
         {
             var value = saved[w.Name];
             if (!value.Shape.Equals(w.Value.Shape) || value.DType != w.Value.DType)
                 throw new InvalidDataException($"{source}: weight {w.Name} is {value.Describe()} in the file but the architecture needs {w.Value.Describe()}.");
-            w.Value.Assign(value);
+        }
+        using var scope = Autograd.NoGrad();
+        foreach (var w in weights) w.Value.Assign(saved[w.Name]);
+    }
+
+    /// <summary>The optimizer's state with each slot named by its weight: "optimizer/dense/kernel/exp_avg".</summary>
+    private List<KeyValuePair<string, Tensor>> OptimizerTensors(Optimizer optimizer)
+    {
+        var weightNames = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
+        foreach (var w in Weights) weightNames.TryAdd(w.Value, w.Name);
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        foreach (var (key, value) in optimizer.GetState())
+        {
+            var parts = key.Split('.', 3);
+            string name = parts.Length == 3 && parts[0] == "param"
+                ? (weightNames.TryGetValue(optimizer.Parameters[int.Parse(parts[1], CultureInfo.InvariantCulture)], out var weight) ? weight
+                    : throw new ArgumentException($"Save: optimizer parameter {parts[1]} is not a weight of model {Name}; only the model's own weights can be saved with the optimizer."))
+                  + "/" + parts[2]
+                : key;
+            tensors.Add(new(OptimizerPrefix + name, value));
+        }
+        return tensors;
+    }
+
+    /// <summary>Compiles the loaded model as it was saved and gives its optimizer the saved state.</summary>
+    private void RestoreTraining(JsonObject training, List<KeyValuePair<string, Tensor>> state, IReadOnlyList<Type> customTypes, string source)
+    {
+        var (optimizer, loss, metrics) = TrainingConfig.Create(training, customTypes, source);
+        Compile(optimizer, loss, metrics);
+        BindOptimizer(optimizer);
+        var index = new Dictionary<string, int>();
+        foreach (var w in Weights)
+        {
+            int i = optimizer.Parameters.ToList().FindIndex(p => ReferenceEquals(p, w.Value));
+            if (i >= 0) index.TryAdd(w.Name, i);
+        }
+        var keyed = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in state)
+        {
+            string key = name[OptimizerPrefix.Length..];
+            int slash = key.LastIndexOf('/');
+            if (slash > 0)
+            {
+                var weight = Weights.FirstOrDefault(w => w.Name == key[..slash]);
+                if (weight is null || !index.TryGetValue(weight.Name, out int i))
+                    throw LayerConfig.Bad(source, $"the optimizer tensor {name} belongs to no trainable weight");
+                if (value.DType != weight.Value.DType || !value.Shape.Equals(weight.Value.Shape))
+                    throw LayerConfig.Bad(source, $"the optimizer tensor {name} is {value.Describe()}, its weight {weight.Value.Describe()}");
+                key = $"param.{i}.{key[(slash + 1)..]}";
+            }
+            else if (value.DType != DType.Float64 || value.Rank != 0)
+                throw LayerConfig.Bad(source, $"the optimizer tensor {name} is {value.Describe()}, not a float64 scalar");
+            keyed[key] = value;
+        }
+        try
+        {
+            optimizer.LoadState(keyed);
+        }
+        catch (ArgumentException e)
+        {
+            throw LayerConfig.Bad(source, $"the optimizer state does not fit the model: {e.Message}");
         }
     }
 }
