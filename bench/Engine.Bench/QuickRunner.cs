@@ -18,7 +18,9 @@ internal sealed class QuickRunner(QuickOptions options)
 
     public int Run()
     {
-        var cases = CaseCatalog.All().Where(c => c.Name.Contains(options.Filter, StringComparison.OrdinalIgnoreCase)).ToList();
+        // The filter is one or more substrings separated by "|": a case runs when its name contains any of them.
+        var filters = options.Filter.Split('|');
+        var cases = CaseCatalog.All().Where(c => filters.Any(f => c.Name.Contains(f, StringComparison.OrdinalIgnoreCase))).ToList();
         if (cases.Count == 0)
         {
             Console.Error.WriteLine($"No case name contains '{options.Filter}'.");

@@ -62,13 +62,13 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
             T rowStart = T.CreateTruncating(h * width);
             TV tag = TSimd.Splat(rowStart);
             int c = 0;
-            for (; c <= columns - TSimd.Count; c += TSimd.Count)
+            for (; c <= columns - TSimd.Count; c += TSimd.Count) Step(row, best, tags, tag, c);
+            if (c < columns && columns >= TSimd.Count)
             {
-                TV v = TSimd.Load(row + c), b = TSimd.Load(best + c);
-                // Strictly larger, or a NaN where the best so far is a number (Equal(b, b) is false only for NaN).
-                TV take = TSimd.Or(TSimd.GreaterThan(v, b), TSimd.And(TSimd.IsNaN(v), TSimd.Equal(b, b)));
-                TSimd.Store(best + c, TSimd.Select(take, v, b));
-                TSimd.Store(tags + c, TSimd.Select(take, tag, TSimd.Load(tags + c)));
+                // The ragged end as one more vector overlapping the last: the step is idempotent (a column already
+                // holding this row's value does not take it again), so the overlap changes nothing.
+                Step(row, best, tags, tag, columns - TSimd.Count);
+                continue;
             }
             for (; c < columns; c++)
                 if (MaxPool2dScalar<T>.Beats(row[c], best[c]))
@@ -79,25 +79,45 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(T* row, T* best, T* tags, TV tag, int c)
+    {
+        TV v = TSimd.Load(row + c), b = TSimd.Load(best + c);
+        // Strictly larger, or a NaN where the best so far is a number (Equal(b, b) is false only for NaN).
+        TV take = TSimd.Or(TSimd.GreaterThan(v, b), TSimd.And(TSimd.IsNaN(v), TSimd.Equal(b, b)));
+        TSimd.Store(best + c, TSimd.Select(take, v, b));
+        TSimd.Store(tags + c, TSimd.Select(take, tag, TSimd.Load(tags + c)));
+    }
+
+    /// <summary>Outputs [ow, ow + Count): each the larger of columns 2·ow and 2·ow + 1, a tie to the smaller flat index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pairs(T* best, T* tags, TV evenColumns, T* y, T* index, int ow)
+    {
+        int c = 2 * ow;
+        TV v0 = TSimd.Load(best + c), v1 = TSimd.Load(best + c + TSimd.Count);
+        TV t0 = TSimd.Load(tags + c), t1 = TSimd.Load(tags + c + TSimd.Count);
+        TV a = TPairs.Evens(v0, v1), b = TPairs.Odds(v0, v1);
+        TV column = TSimd.Add(TSimd.Splat(T.CreateTruncating(c)), evenColumns);
+        TV ia = TSimd.Add(TPairs.Evens(t0, t1), column);
+        TV ib = TSimd.Add(TSimd.Add(TPairs.Odds(t0, t1), column), TSimd.Splat(T.One));
+        TV beats = TSimd.Or(TSimd.GreaterThan(b, a), TSimd.And(TSimd.IsNaN(b), TSimd.Equal(a, a)));
+        TV same = TSimd.Or(TSimd.Equal(a, b), TSimd.And(TSimd.IsNaN(a), TSimd.IsNaN(b)));
+        TV takeB = TSimd.Or(beats, TSimd.And(same, TSimd.LessThan(ib, ia)));
+        TSimd.Store(y + ow, TSimd.Select(takeB, b, a));
+        TSimd.Store(index + ow, TSimd.Select(takeB, ib, ia));
+    }
+
     /// <summary>Each output takes the larger of columns 2·ow and 2·ow + 1; a tie goes to the smaller flat index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AcrossPairs(T* best, T* tags, TV evenColumns, int outWidth, T* y, int* argmax, T* index)
     {
         int ow = 0;
-        for (; ow <= outWidth - TSimd.Count; ow += TSimd.Count)
+        for (; ow <= outWidth - TSimd.Count; ow += TSimd.Count) Pairs(best, tags, evenColumns, y, index, ow);
+        if (ow < outWidth && outWidth >= TSimd.Count)
         {
-            int c = 2 * ow;
-            TV v0 = TSimd.Load(best + c), v1 = TSimd.Load(best + c + TSimd.Count);
-            TV t0 = TSimd.Load(tags + c), t1 = TSimd.Load(tags + c + TSimd.Count);
-            TV a = TPairs.Evens(v0, v1), b = TPairs.Odds(v0, v1);
-            TV column = TSimd.Add(TSimd.Splat(T.CreateTruncating(c)), evenColumns);
-            TV ia = TSimd.Add(TPairs.Evens(t0, t1), column);
-            TV ib = TSimd.Add(TSimd.Add(TPairs.Odds(t0, t1), column), TSimd.Splat(T.One));
-            TV beats = TSimd.Or(TSimd.GreaterThan(b, a), TSimd.And(TSimd.IsNaN(b), TSimd.Equal(a, a)));
-            TV same = TSimd.Or(TSimd.Equal(a, b), TSimd.And(TSimd.IsNaN(a), TSimd.IsNaN(b)));
-            TV takeB = TSimd.Or(beats, TSimd.And(same, TSimd.LessThan(ib, ia)));
-            TSimd.Store(y + ow, TSimd.Select(takeB, b, a));
-            TSimd.Store(index + ow, TSimd.Select(takeB, ib, ia));
+            // The ragged end as one more vector overlapping the last (it only reads best and tags, so it is exact).
+            Pairs(best, tags, evenColumns, y, index, outWidth - TSimd.Count);
+            ow = outWidth;
         }
         for (int k = 0; k < ow; k++) argmax[k] = int.CreateTruncating(index[k]);
         for (; ow < outWidth; ow++)
