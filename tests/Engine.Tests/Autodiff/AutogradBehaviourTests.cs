@@ -6,6 +6,8 @@ using Engine.Tensors;
 namespace Engine.Tests.Autodiff;
 
 /// <summary>What Backward, Grad, NoGrad, Detach and in-place updates do, and the errors they raise.</summary>
+/// <remarks>Runs alone (the memory tests read the process's working set, which other tests' allocations would move).</remarks>
+[Collection(nameof(GlobalKernelSettings))]
 public class AutogradBehaviourTests
 {
     [Fact]

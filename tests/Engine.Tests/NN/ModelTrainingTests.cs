@@ -134,6 +134,33 @@ public class ModelTrainingTests
     }
 
     [Fact]
+    public void ModelCheckpointSavesEveryEpochOrOnlyTheBest()
+    {
+        var (x, y) = Flat(Digits.Value.Train, 400);
+        var folder = Path.Combine(Path.GetTempPath(), $"engine-checkpoints-{Guid.NewGuid():N}");
+        try
+        {
+            var model = Mlp();
+            model.Compile(new Adam(learningRate: 1e-3), Loss.SparseCategoricalCrossentropy, [Metric.Accuracy]);
+            var every = new ModelCheckpoint(Path.Combine(folder, "epoch-{epoch}.safetensors"));
+            var best = new ModelCheckpoint(Path.Combine(folder, "best.safetensors"), monitor: "val_accuracy", saveBestOnly: true, includeOptimizer: true);
+            var history = model.Fit(x, y, epochs: 3, batchSize: 50, validationSplit: 0.25, verbose: 0, callbacks: [every, best]);
+            Assert.Equal(["epoch-1", "epoch-2", "epoch-3"], every.Saved.Select(Path.GetFileNameWithoutExtension));
+            Assert.All(every.Saved, f => Assert.True(File.Exists(f)));
+            var last = Model.Load(every.Saved[^1]);
+            var validation = (x.Narrow(0, 300, 100), y.Narrow(0, 300, 100));
+            Assert.Equal(model.Predict(validation.Item1).ToArray<float>(), last.Predict(validation.Item1).ToArray<float>());
+            var restored = Model.Load(best.Saved[^1]);
+            Assert.NotNull(restored.Optimizer);
+            Assert.Equal(history["val_accuracy"].Max(), restored.Evaluate(validation.Item1, validation.Item2)["accuracy"], 6);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void HistoryWritesCsvAndSvg()
     {
         var (x, y) = Flat(Digits.Value.Train, 256);

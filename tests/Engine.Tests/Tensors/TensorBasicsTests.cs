@@ -5,6 +5,8 @@ using Engine.Tensors;
 namespace Engine.Tests.Tensors;
 
 /// <summary>Creation, conversion, printing, errors and memory behaviour of tensors.</summary>
+/// <remarks>Runs alone (the memory tests read the process's working set, which other tests' allocations would move).</remarks>
+[Collection(nameof(GlobalKernelSettings))]
 public class TensorBasicsTests
 {
     [Fact]

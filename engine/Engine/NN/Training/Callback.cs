@@ -206,3 +206,36 @@ public sealed class LambdaCallback(Action<int, IReadOnlyDictionary<string, doubl
     /// <inheritdoc/>
     public override void OnBatchEnd(int batch, IReadOnlyDictionary<string, double> logs) => onBatchEnd?.Invoke(batch, logs);
 }
+
+/// <summary>
+/// Saves the model (<see cref="Model.Save(string, bool)"/>) after each epoch, or only when the monitored value
+/// improves; the path may hold "{epoch}" (1-based), e.g. "checkpoints/mnist-{epoch}.safetensors".
+/// </summary>
+/// <param name="path">The file, optionally with "{epoch}".</param>
+/// <param name="monitor">The logged name compared when <paramref name="saveBestOnly"/>.</param>
+/// <param name="saveBestOnly">Save only epochs that improve the monitored value.</param>
+/// <param name="includeOptimizer">Also save the optimizer state, so training can resume from the file.</param>
+public sealed class ModelCheckpoint(string path, string monitor = "val_loss", bool saveBestOnly = false, bool includeOptimizer = false) : Callback
+{
+    private double _best;
+
+    /// <summary>The files written so far, in order.</summary>
+    public List<string> Saved { get; } = [];
+
+    /// <inheritdoc/>
+    public override void OnTrainBegin() => _best = IsMaximised(monitor) ? double.NegativeInfinity : double.PositiveInfinity;
+
+    /// <inheritdoc/>
+    public override void OnEpochEnd(int epoch, IReadOnlyDictionary<string, double> logs)
+    {
+        if (saveBestOnly)
+        {
+            double value = Monitored(logs, monitor, nameof(ModelCheckpoint));
+            if (!(IsMaximised(monitor) ? value > _best : value < _best)) return;
+            _best = value;
+        }
+        var file = path.Replace("{epoch}", (epoch + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Model.Save(file, includeOptimizer);
+        Saved.Add(file);
+    }
+}
