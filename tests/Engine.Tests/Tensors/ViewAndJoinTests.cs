@@ -23,6 +23,26 @@ public class ViewAndJoinTests
         Assert.Equal(v.Permute(perm).Data, flat.ToDoubles());
     }
 
+    /// <summary>IndexSelect along any axis of any layout (rows copied whole along the first axis) equals picking by hand.</summary>
+    [Property]
+    public void IndexSelectPicksEntriesAlongAnyAxis(TypedOperand x, int seed)
+    {
+        var t = TensorArbitraries.Make(x.X, x.X.Values(), x.DType);
+        if (t.Rank == 0 || t.NumElements == 0) return;
+        var v = NdArray.Of(t);
+        var random = new Random(seed);
+        int axis = random.Next(t.Rank);
+        var picks = Enumerable.Range(0, random.Next(1, 6)).Select(_ => random.Next(t.Shape[axis])).ToArray();
+        var y = t.IndexSelect(axis, Tensor.FromArray(picks));
+        var perm = Enumerable.Range(0, t.Rank).Where(d => d != axis).Prepend(axis).ToArray();
+        var moved = v.Permute(perm);                    // the chosen axis first, so each pick is a block of values
+        int block = moved.Data.Length / Math.Max(1, t.Shape[axis]);
+        var expected = picks.SelectMany(p => moved.Data.Skip(p * block).Take(block)).ToArray();
+        Assert.Equal(expected, y.Permute(perm).Contiguous().ToDoubles());
+        var bad = Tensor.FromArray(new[] { t.Shape[axis] });
+        Assert.Throws<IndexOutOfRangeException>(() => t.IndexSelect(axis, bad));
+    }
+
     [Fact]
     public void SlicesWithRangesAndSteps()
     {

@@ -326,6 +326,17 @@ public sealed unsafe partial class CpuBackend : IBackend
         layout.ForEachRow(o =>
         {
             T* yr = py + o[0]; int* ir = pi + o[1]; T* xr = px + o[2];
+            if (si == 0)
+            {
+                // One index for the whole row (IndexSelect of rows, a data loader's batch): a row copy.
+                int row = *ir;
+                if ((uint)row >= (uint)axisLength)
+                    throw new IndexOutOfRangeException($"index {row} is out of range for an axis of size {axisLength}");
+                T* from = xr + row * axisStride;
+                if (sx == 1 && sy == 1 && n <= int.MaxValue) new ReadOnlySpan<T>(from, (int)n).CopyTo(new Span<T>(yr, (int)n));
+                else for (long j = 0; j < n; j++) yr[j * sy] = from[j * sx];
+                return;
+            }
             for (long j = 0; j < n; j++)
             {
                 int at = ir[j * si];
