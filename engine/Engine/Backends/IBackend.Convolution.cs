@@ -11,6 +11,9 @@ public partial interface IBackend
     /// </summary>
     void Conv2d(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry geometry);
 
+    /// <summary>y = relu(conv2d(x, w) + bias): <see cref="Conv2d"/> with the ReLU fused into the output pass.</summary>
+    void Conv2dRelu(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry geometry);
+
     /// <summary>
     /// dx = the gradient of conv2d with respect to its input given the output gradient <paramref name="dy"/>;
     /// this is also the transposed convolution of dy. All tensors contiguous; dx is only written.

@@ -27,8 +27,19 @@ public sealed partial class Tensor
         return Convolution2d("Conv2d", weight, bias, stride, padding, dilation, groups);
     }
 
+    /// <summary>
+    /// relu(<see cref="Conv2d"/>(…)) in one pass over the output: what a convolution layer with a ReLU activation
+    /// computes, without a separate activation tensor. Gradients are those of the two ops in sequence.
+    /// </summary>
+    internal Tensor Conv2dRelu(Tensor weight, Tensor? bias, (int Height, int Width)? stride, ConvPadding padding,
+        (int Height, int Width)? dilation, int groups)
+    {
+        CheckConvOperands("Conv2d", this, weight, bias, rank: 4);
+        return Convolution2d("Conv2d", weight, bias, stride, padding, dilation, groups, relu: true);
+    }
+
     private Tensor Convolution2d(string op, Tensor weight, Tensor? bias, (int Height, int Width)? stride,
-        ConvPadding padding, (int Height, int Width)? dilation, int groups)
+        ConvPadding padding, (int Height, int Width)? dilation, int groups, bool relu = false)
     {
         var (sh, sw) = stride ?? (1, 1);
         var (dh, dw) = dilation ?? (1, 1);
@@ -38,7 +49,7 @@ public sealed partial class Tensor
         var (left, right) = padding.IsSame ? ConvPadding.SameAlong(w, kw, sw, dw) : (padding.Left, padding.Right);
         var geometry = new ConvGeometry(Shape[0], Shape[1], h, w, weight.Shape[0], kh, kw, sh, sw, top, bottom, left, right, dh, dw, groups);
         CheckGeometry(op, geometry, this, weight, $"stride ({sh}, {sw}), padding {padding}, dilation ({dh}, {dw}), groups {groups}");
-        return ConvolveRecorded(this, weight, bias, geometry);
+        return ConvolveRecorded(this, weight, bias, geometry, relu);
     }
 
     /// <summary>
@@ -108,13 +119,14 @@ public sealed partial class Tensor
         return (b, a, output);
     }
 
-    private static Tensor ConvolveRecorded(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geometry)
+    private static Tensor ConvolveRecorded(Tensor x, Tensor weight, Tensor? bias, ConvGeometry geometry, bool relu)
     {
-        var y = Convolve(x, weight, bias, geometry);
+        var y = Convolve(x, weight, bias, geometry, relu);
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
-        return Autograd.Record(y, "Conv2d", inputs, geometry, static (n, g) =>
+        return Autograd.Record(y, relu ? "Conv2dRelu" : "Conv2d", inputs, (geometry, relu), static (n, g) =>
         {
-            var geometry = n.State<ConvGeometry>();
+            var (geometry, relu) = n.State<(ConvGeometry, bool)>();
+            if (relu) g = MaskPositive(g, n.Output); // the ReLU's gradient, then the convolution's
             var gradients = new Tensor?[n.Inputs.Length];
             if (n.NeedsGrad(0)) gradients[0] = ConvolveBackwardData(g, n.Input(1), geometry);
             if (n.NeedsGrad(1)) gradients[1] = ConvolveBackwardWeight(n.Input(0), g, geometry);
@@ -138,10 +150,11 @@ public sealed partial class Tensor
     }
 
     /// <summary>The forward convolution, unrecorded: [N, C, H, W] ⊛ [K, C/G, kh, kw] → [N, K, OH, OW].</summary>
-    private static Tensor Convolve(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g)
+    private static Tensor Convolve(Tensor x, Tensor weight, Tensor? bias, ConvGeometry g, bool relu = false)
     {
         var y = Empty(new Shape([g.Batch, g.OutChannels, g.OutHeight, g.OutWidth]), x.DType, x.Device);
-        x.Backend.Conv2d(x.ContiguousView(), weight.ContiguousView(), bias?.ContiguousView(), y, g);
+        if (relu) x.Backend.Conv2dRelu(x.ContiguousView(), weight.ContiguousView(), bias?.ContiguousView(), y, g);
+        else x.Backend.Conv2d(x.ContiguousView(), weight.ContiguousView(), bias?.ContiguousView(), y, g);
         return y;
     }
 

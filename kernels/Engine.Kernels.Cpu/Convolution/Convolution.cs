@@ -36,6 +36,18 @@ public static unsafe class Convolution
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Forward(geometry, x, w, bias, y, IsaDispatch.Active);
 
+    /// <summary>y = relu(conv(x, w) + bias), the ReLU applied to each block of output while it is still in cache.</summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="geometry">The sizes.</param>
+    /// <param name="x">Input [N, C, H, W].</param>
+    /// <param name="w">Weight [K, C/G, kh, kw].</param>
+    /// <param name="bias">Bias [K], or null for none.</param>
+    /// <param name="y">Output [N, K, OH, OW]; only written.</param>
+    /// <param name="isa">The path to take.</param>
+    public static void ForwardRelu<T>(ConvGeometry geometry, T* x, T* w, T* bias, T* y, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Forward(geometry, x, w, bias, y, isa, relu: true);
+
     /// <summary>y = conv(x, w) + bias on the given path (see the overload without it).</summary>
     /// <typeparam name="T">float or double.</typeparam>
     /// <param name="geometry">The sizes.</param>
@@ -45,6 +57,10 @@ public static unsafe class Convolution
     /// <param name="y">Output [N, K, OH, OW]; only written.</param>
     /// <param name="isa">The GEMM path to take.</param>
     public static void Forward<T>(ConvGeometry geometry, T* x, T* w, T* bias, T* y, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Forward(geometry, x, w, bias, y, isa, relu: false);
+
+    private static void Forward<T>(ConvGeometry geometry, T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Checked<T>(geometry, isa, "Conv2d");
@@ -56,7 +72,7 @@ public static unsafe class Convolution
             {
                 int block = (int)(item % blocks);
                 long imageGroup = item / blocks;
-                ForwardBlock(g, (int)(imageGroup / g.Groups), (int)(imageGroup % g.Groups), block * blockSize, blockSize, x, w, bias, y, isa);
+                ForwardBlock(g, (int)(imageGroup / g.Groups), (int)(imageGroup % g.Groups), block * blockSize, blockSize, x, w, bias, y, isa, relu);
             }
         });
     }
@@ -234,7 +250,7 @@ public static unsafe class Convolution
     }
 
     private static void ForwardBlock<T>(in ConvGeometry g, int n, int group, int colStart, int blockSize,
-        T* x, T* w, T* bias, T* y, CpuIsa isa) where T : unmanaged, IFloatingPointIeee754<T>
+        T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int count = Math.Min(blockSize, g.OutPlaneSize - colStart);
         int kg = g.GroupOutChannels, plane = g.OutPlaneSize;
@@ -252,6 +268,8 @@ public static unsafe class Convolution
             : new(GatherColumns(g, image, colStart, count), count, 1);
         var weights = new StridedMatrix<T>(w + (long)group * kg * g.PatchSize, g.PatchSize, 1);
         Gemm.RunChecked(kg, count, g.PatchSize, T.One, weights, columns, beta, output, plane, isa, threads: 1);
+        if (relu)
+            for (int k = 0; k < kg; k++) Unary.Apply(UnaryOp.Relu, output + (long)k * plane, output + (long)k * plane, count, T.Zero, T.Zero, isa);
     }
 
     private static void BackwardDataImage<T>(in ConvGeometry g, int n, int group, T* dy, T* w, T* dx, CpuIsa isa)

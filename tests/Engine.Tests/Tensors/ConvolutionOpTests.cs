@@ -52,6 +52,28 @@ public class ConvolutionOpTests
         Assert.True(Math.Abs(left - right) <= 1e-10 * (1 + Math.Abs(left)), $"⟨conv x, y⟩ = {left} but ⟨x, convᵀ y⟩ = {right}");
     }
 
+    /// <summary>The fused convolution + ReLU equals the two ops in sequence: values and every gradient, exactly.</summary>
+    [Property(MaxTest = 25)]
+    public void FusedReluEqualsConvolutionThenRelu(ConvCase c)
+    {
+        var g = c.Geometry;
+        var (x, w, b) = Operands(g, c.Seed, channelsLastInput: false);
+        Tensor[] Leaves() => [x.Detach().Clone(), w.Detach().Clone(), b.Detach().Clone()];
+        var padding = ConvPadding.Explicit(g.PadTop, g.PadBottom, g.PadLeft, g.PadRight);
+        var results = new List<double[]>();
+        foreach (bool fused in new[] { true, false })
+        {
+            var leaves = Leaves();
+            foreach (var leaf in leaves) leaf.RequiresGrad = true;
+            var y = fused
+                ? leaves[0].Conv2dRelu(leaves[1], leaves[2], (g.StrideHeight, g.StrideWidth), padding, (g.DilationHeight, g.DilationWidth), g.Groups)
+                : leaves[0].Conv2d(leaves[1], leaves[2], (g.StrideHeight, g.StrideWidth), padding, (g.DilationHeight, g.DilationWidth), g.Groups).Relu();
+            (y * (y.Detach() + 0.5)).Sum().Backward(); // a non-uniform output gradient
+            results.Add([.. y.ToArray<double>(), .. leaves.SelectMany(l => l.Grad!.ToArray<double>())]);
+        }
+        Assert.Equal(results[1], results[0]);
+    }
+
     [Property(MaxTest = 100)]
     public void SamePaddingGivesCeilingOfSizeOverStride(PositiveInt size, PositiveInt kernel, PositiveInt stride, bool dilated)
     {

@@ -16,6 +16,17 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    public void Conv2dRelu(Tensor x, Tensor w, Tensor? bias, Tensor y, ConvGeometry geometry)
+    {
+        var isa = IsaDispatch.Active;
+        if (x.DType == DType.Float32)
+            Convolution.ForwardRelu(geometry, Ptr<float>(x), Ptr<float>(w), bias is null ? null : Ptr<float>(bias), Ptr<float>(y), isa);
+        else
+            Convolution.ForwardRelu(geometry, Ptr<double>(x), Ptr<double>(w), bias is null ? null : Ptr<double>(bias), Ptr<double>(y), isa);
+        GC.KeepAlive(x); GC.KeepAlive(w); GC.KeepAlive(bias); GC.KeepAlive(y);
+    }
+
+    /// <inheritdoc/>
     public void Conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, ConvGeometry geometry)
     {
         if (dy.DType == DType.Float32)

@@ -93,7 +93,9 @@ public sealed class Conv2D : Layer, IActivatedLayer
     }
 
     /// <inheritdoc/>
-    protected override Tensor Forward(Tensor input, bool training) => Activation.Apply(ForwardLinear(input, training));
+    protected override Tensor Forward(Tensor input, bool training) => Activation.Function == "relu"
+        ? input.Conv2dRelu(Kernel!, Bias, Strides.Tuple, Padding, Dilation.Tuple, Groups) // one pass instead of two
+        : Activation.Apply(ForwardLinear(input, training));
 
     /// <inheritdoc/>
     public Tensor ForwardLinear(Tensor input, bool training) =>
