@@ -1,4 +1,5 @@
 using Engine.Autodiff;
+using Engine.NN;
 using Engine.Tensors;
 
 namespace Engine.Bench;
@@ -15,6 +16,7 @@ internal sealed class MlpStepWorkload : IWorkload
     private readonly Tensor _labels;
     private readonly Tensor[] _weights;
     private readonly Tensor[] _biases;
+    private readonly Sgd _sgd;
 
     public MlpStepWorkload(int[] layers, int batch)
     {
@@ -29,6 +31,7 @@ internal sealed class MlpStepWorkload : IWorkload
             _weights[i] = Tensor.Uniform(new Shape(layers[i], layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
             _biases[i] = Tensor.Uniform(new Shape(layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
         }
+        _sgd = new Sgd(LearningRate, parameters: _weights.Concat(_biases));
         WarmUp();
     }
 
@@ -54,14 +57,8 @@ internal sealed class MlpStepWorkload : IWorkload
             if (i < _weights.Length - 1) h = h.Relu();
         }
         Losses.CrossEntropy(h, _labels).Backward();
-        using (Autograd.NoGrad())
-        {
-            foreach (var p in _weights.Concat(_biases))
-            {
-                p.SubInPlace(p.Grad! * LearningRate);
-                p.ZeroGrad();
-            }
-        }
+        _sgd.Step(); // p −= lr·grad in one fused pass per parameter, as PyTorch's p.sub_(grad, alpha=lr)
+        _sgd.ZeroGrad();
     }
 
     public void Dispose()
