@@ -92,4 +92,17 @@ public class DataLoaderTests
         Assert.Contains("[5, 2]", error.Message.Replace("(", "[").Replace(")", "]"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DataLoader(Rows(3).X, Rows(3).Y, 0));
     }
+
+    [Fact]
+    public void AugmentTransformsEachBatchOfInputsOnly()
+    {
+        var x = Tensor.Arange(12, DType.Float32).Reshape(6, 2);
+        var y = Tensor.Arange(6, DType.Float32);
+        var loader = new DataLoader(x, y, batchSize: 4) { Augment = batch => batch * 10.0 };
+        var batches = loader.ToList();
+        Assert.Equal(new float[] { 0, 10, 20, 30, 40, 50, 60, 70 }, batches[0].X.ToArray<float>());
+        Assert.Equal(new float[] { 0, 1, 2, 3 }, batches[0].Y.ToArray<float>());
+        Assert.Equal(new float[] { 80, 90, 100, 110 }, batches[1].X.ToArray<float>());
+        Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 }, x.ToArray<float>()); // the data itself is untouched
+    }
 }
