@@ -108,6 +108,9 @@ public class LayerShapeTests
         Assert.Contains("divisible by groups 2", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dense(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Dropout(1.0));
+        var channelsLast = Assert.Throws<ArgumentException>(() => new Sequential(new Input(28, 28, 1), new Conv2D(32, 3)));
+        Assert.Contains("looks channels-last", channelsLast.Message);
+        Assert.Contains("Input(1, 28, 28)", channelsLast.Message);
         var reshape = Assert.Throws<ArgumentException>(() => new Sequential(new Input(10), new Reshape(3, 4)));
         Assert.Contains("Reshape", reshape.Message);
     }

@@ -83,6 +83,9 @@ public sealed class Conv2D : Layer, IActivatedLayer
     protected override void Build(int[] inputShape)
     {
         if (inputShape.Length != 3) throw new ArgumentException($"{Name} (Conv2D): needs per-sample inputs (C, H, W), got {Format(inputShape)}.");
+        if (inputShape[2] <= 4 && inputShape[0] > 4 && inputShape[1] > 4)
+            throw new ArgumentException($"{Name} (Conv2D): per-sample input {Format(inputShape)} looks channels-last (H, W, C); layers here take "
+                + $"channels first: use Input({inputShape[2]}, {inputShape[0]}, {inputShape[1]}) and permute the data with x.Permute(0, 3, 1, 2).");
         int channels = inputShape[0];
         if (channels % Groups != 0 || Filters % Groups != 0)
             throw new ArgumentException($"{Name} (Conv2D): {channels} input channels and {Filters} filters must both be divisible by groups {Groups}.");
