@@ -28,6 +28,12 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(T* x, long planes, PoolGeometry g, T* y, int* argmax)
     {
+        if (g.KernelH == 2 && g.StrideH == 2 && g.PadH == 0 && g.OutWidth >= TSimd.Count)
+        {
+            var rowIndices = new T[g.OutWidth];
+            fixed (T* rowIndex = rowIndices) ForwardTwoByTwo(x, planes, g, y, argmax, rowIndex);
+            return;
+        }
         int columns = 2 * g.OutWidth;
         var best = new T[columns];
         var tags = new T[columns];
@@ -48,6 +54,58 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The common 2×2 window with step 2 and no padding, without the row scratch of the general path: each output
+    /// vector loads its two input rows, splits even and odd columns, and takes the window's four cells in row-major
+    /// order (a later cell wins only when strictly larger, or the first NaN), so ties and NaN go as in the scalar path.
+    /// The ragged end of a row is one more vector overlapping the last, which only rewrites the same values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardTwoByTwo(T* x, long planes, PoolGeometry g, T* y, int* argmax, T* index)
+    {
+        int outWidth = g.OutWidth, width = g.Width, count = TSimd.Count;
+        T* evens = stackalloc T[count];
+        for (int k = 0; k < count; k++) evens[k] = T.CreateTruncating(2 * k);
+        TV evenColumns = TSimd.Load(evens), one = TSimd.Splat(T.One), down = TSimd.Splat(T.CreateTruncating(width));
+        for (long p = 0; p < planes; p++)
+        {
+            T* plane = x + p * g.InPlane;
+            for (int oh = 0; oh < g.OutHeight; oh++)
+            {
+                T* top = plane + (long)(2 * oh) * width;
+                T* bottom = top + width;
+                long o = p * g.OutPlane + (long)oh * outWidth;
+                TV rowStart = TSimd.Splat(T.CreateTruncating(2 * oh * width));
+                for (int ow = 0; ; ow += count)
+                {
+                    if (ow > outWidth - count) ow = outWidth - count; // the overlapping last vector
+                    int c = 2 * ow;
+                    TV t0 = TSimd.Load(top + c), t1 = TSimd.Load(top + c + count);
+                    TV b0 = TSimd.Load(bottom + c), b1 = TSimd.Load(bottom + c + count);
+                    TV best = TPairs.Evens(t0, t1);
+                    TV at = TSimd.Add(TSimd.Add(rowStart, TSimd.Splat(T.CreateTruncating(c))), evenColumns);
+                    TV atBottom = TSimd.Add(at, down);
+                    TakeIfBeats(ref best, ref at, TPairs.Odds(t0, t1), TSimd.Add(at, one));
+                    TakeIfBeats(ref best, ref at, TPairs.Evens(b0, b1), atBottom);
+                    TakeIfBeats(ref best, ref at, TPairs.Odds(b0, b1), TSimd.Add(atBottom, one));
+                    TSimd.Store(y + o + ow, best);
+                    TSimd.Store(index + ow, at);
+                    if (ow == outWidth - count) break;
+                }
+                for (int k = 0; k < outWidth; k++) argmax[o + k] = int.CreateTruncating(index[k]);
+            }
+        }
+    }
+
+    /// <summary>best, at = candidate, its index where the candidate is strictly larger, or a NaN over a number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TakeIfBeats(ref TV best, ref TV at, TV candidate, TV candidateAt)
+    {
+        TV take = TSimd.Or(TSimd.GreaterThan(candidate, best), TSimd.And(TSimd.IsNaN(candidate), TSimd.Equal(best, best)));
+        best = TSimd.Select(take, candidate, best);
+        at = TSimd.Select(take, candidateAt, at);
     }
 
     /// <summary>best[c], tag[c] = the maximum of column c over rows [h0, h1) and h·W of the first row h holding it.</summary>

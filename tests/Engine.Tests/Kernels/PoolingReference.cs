@@ -53,10 +53,20 @@ public static class PoolingArbitraries
         from p in Gen.Choose(0, k / 2)
         select (k, s, p);
 
+    /// <summary>The 2×2 window with step 2 and no padding (CNNs' pool), wide enough for its dedicated vector path and its overlapping tail.</summary>
+    private static Gen<PoolCase> TwoByTwo() =>
+        from n in Gen.Choose(1, 3)
+        from c in Gen.Choose(1, 4)
+        from h in Gen.Choose(2, 9)
+        from w in Gen.Choose(2, 70)
+        from seed in Gen.Choose(0, int.MaxValue - 1)
+        select new PoolCase(n, c, h, w, 2, 2, 2, 2, 0, 0, seed);
+
     /// <summary>Any valid pooling within the ranges above.</summary>
     public static Arbitrary<PoolCase> Pools() => Arb.From(Gen.Frequency(
         (3, Cases(Gen.Choose(1, 9), AnyWindow())),
-        (1, Cases(Gen.Choose(2, 70), Gen.Constant((2, 2, 0))))));
+        (1, Cases(Gen.Choose(2, 70), Gen.Constant((2, 2, 0)))),
+        (1, TwoByTwo())));
 
     /// <summary>Upsamplings with N, C, H, W in 1..9 and scales 1..4.</summary>
     public static Arbitrary<UpsampleCase> Upsamples() => Arb.From(
