@@ -107,6 +107,17 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
         Assert.Equal(7f, c.GetAsArray1D()[0]);
     }
 
+    /// <summary>The kernels are loaded (compiled) once per accelerator and element type, not per call.</summary>
+    [Fact]
+    public void KernelsAreLoadedOncePerAccelerator()
+    {
+        var floatKernels = GemmKernels<float>.For(_accelerator);
+        Assert.Same(floatKernels, GemmKernels<float>.For(_accelerator));
+        Assert.Same(floatKernels.Tiled, floatKernels.Tiled);
+        Assert.Same(floatKernels.Reference, floatKernels.Reference);
+        Assert.Same(GemmKernels<double>.For(_accelerator), GemmKernels<double>.For(_accelerator));
+    }
+
     /// <summary>Bad arguments throw with the op, the shape and the parameter in the message.</summary>
     [Fact]
     public void BadArgumentsThrowNamingTheProblem()
