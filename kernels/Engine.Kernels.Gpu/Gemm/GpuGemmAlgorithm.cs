@@ -1,0 +1,11 @@
+namespace Engine.Kernels.Gpu;
+
+/// <summary>Which GPU GEMM kernel <see cref="GpuGemm"/> launches.</summary>
+public enum GpuGemmAlgorithm
+{
+    /// <summary>Shared-memory tiled, register-blocked kernel (64×64 C tile per group, 4×4 per thread): the fast one.</summary>
+    Tiled,
+
+    /// <summary>One thread per C element reading A and B from global memory: the simple oracle and fallback.</summary>
+    Reference,
+}

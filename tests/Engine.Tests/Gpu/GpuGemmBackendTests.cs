@@ -1,0 +1,72 @@
+using System.Reflection;
+using Engine.Kernels.Gpu;
+using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace Engine.Tests.Gpu;
+
+/// <summary>
+/// The GEMM kernels compile for the real GPU backends, with no device present: to PTX (CUDA) and to OpenCL C
+/// for a device without subgroups or generic address space (like PoCL). The CPU simulator runs kernels as
+/// .NET code, so it would not notice a construct only the GPU backends reject.
+/// </summary>
+public sealed class GpuGemmBackendTests
+{
+    /// <summary>The kernels and how they are launched.</summary>
+    public static TheoryData<string, string, bool> Kernels() => new()
+    {
+        { nameof(TiledGemmKernel), "float", true },
+        { nameof(TiledGemmKernel), "double", true },
+        { nameof(ReferenceGemmKernel), "float", false },
+        { nameof(ReferenceGemmKernel), "double", false },
+    };
+
+    /// <summary>PTX for sm_70: the tiled kernel's slices in shared memory with barriers, and no local-memory arrays.</summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToPtx(string kernel, string element, bool tiled)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70),
+            CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel, element, tiled), default(KernelSpecialization));
+        Assert.Contains(".entry", compiled.PTXAssembly);
+        Assert.Contains(element == "float" ? ".f32" : ".f64", compiled.PTXAssembly);
+        Assert.Equal(tiled, compiled.PTXAssembly.Contains(".shared"));
+        Assert.Equal(tiled, compiled.PTXAssembly.Contains("bar.sync"));
+        // The 4×4 accumulators and the loaded A and B values stay in registers: nothing is put in local memory.
+        Assert.DoesNotContain(".local", compiled.PTXAssembly);
+    }
+
+    /// <summary>OpenCL C for a device with doubles but no subgroups, with local memory and barriers in the tiled kernel.</summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToOpenClWithoutSubgroups(string kernel, string element, bool tiled)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false,
+            int64_Atomics: false, subGroups: false);
+        using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel, element, tiled), default(KernelSpecialization));
+        Assert.Contains("kernel", compiled.Source);
+        Assert.Equal(tiled, compiled.Source.Contains("work_group_barrier"));
+        Assert.Equal(tiled, compiled.Source.Contains("local float") || compiled.Source.Contains("local double"));
+        Assert.DoesNotContain("sub_group", compiled.Source);
+    }
+
+    private static EntryPointDescription EntryPoint(string kernel, string element, bool tiled)
+    {
+        Type kernelType = kernel == nameof(TiledGemmKernel) ? typeof(TiledGemmKernel) : typeof(ReferenceGemmKernel);
+        MethodInfo method = kernelType.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!
+            .MakeGenericMethod(element == "float" ? typeof(float) : typeof(double));
+        return tiled
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
+    }
+}

@@ -1,0 +1,246 @@
+using System.Numerics;
+using Engine.Kernels.Cpu;
+using Engine.Kernels.Gpu;
+using Engine.Tests.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Engine.Tests.Gpu;
+
+/// <summary>
+/// Both GPU GEMM kernels (tiled and one-thread-per-element) on the CPU simulator against
+/// <see cref="GemmReference"/> in double: random and tile-edge sizes in 1..70, all transpose combinations,
+/// strided operands, alpha/beta incl. beta = 0 over a NaN-filled C, batches with broadcast operands.
+/// </summary>
+[Collection(nameof(GpuSimulator))]
+public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
+{
+    /// <summary>Elements of junk in front of every operand, so the base offsets are exercised.</summary>
+    private const int Lead = 5;
+
+    private const int LdcPadding = 3;
+    private const double PaddingSentinel = 12345.5;
+
+    private readonly Accelerator _accelerator = fixture.Accelerator;
+
+    /// <summary>Tile edges (1, 17, 33, 64, 65) in every transpose combination, strided operands, and random sizes.</summary>
+    public static TheoryData<int, int, int, OperandLayout, OperandLayout, double, double> Cases()
+    {
+        const OperandLayout R = OperandLayout.RowMajor, C = OperandLayout.ColumnMajor, S = OperandLayout.Strided;
+        var data = new TheoryData<int, int, int, OperandLayout, OperandLayout, double, double>
+        {
+            { 1, 1, 1, R, R, 1.0, 0.0 },
+            { 17, 33, 65, R, R, 1.0, 0.0 },
+            { 64, 64, 64, C, R, -0.5, 1.0 },
+            { 65, 17, 33, R, C, 2.5, -1.5 },
+            { 33, 65, 17, C, C, 1.0, 0.0 },
+            { 65, 1, 64, S, R, 1.0, 1.0 },
+            { 1, 65, 17, R, S, -0.5, 0.0 },
+            { 23, 41, 7, S, S, 2.5, -1.5 },
+        };
+        var random = new Random(20261129);
+        OperandLayout[] layouts = [R, C, S];
+        double[] alphas = [1.0, -0.5, 2.5], betas = [0.0, 1.0, -1.5];
+        for (int i = 0; i < 4; i++)
+            data.Add(random.Next(1, 71), random.Next(1, 71), random.Next(1, 71), layouts[random.Next(3)],
+                layouts[random.Next(3)], alphas[random.Next(3)], betas[random.Next(3)]);
+        return data;
+    }
+
+    /// <summary>Both kernels, float and double, agree with the reference on one case.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void KernelsMatchReference(int m, int n, int k, OperandLayout aLayout, OperandLayout bLayout, double alpha, double beta)
+    {
+        var gc = new GemmCase(m, n, k, aLayout, bLayout, alpha, beta, Seed: m * 10007 + n * 101 + k);
+        foreach (var algorithm in new[] { GpuGemmAlgorithm.Tiled, GpuGemmAlgorithm.Reference })
+        {
+            AssertMatchesReference<float>(gc, algorithm);
+            AssertMatchesReference<double>(gc, algorithm);
+        }
+    }
+
+    /// <summary>beta = 0 over a C full of NaN: C is only written, so no NaN leaks into the result.</summary>
+    [Theory]
+    [InlineData(GpuGemmAlgorithm.Tiled)]
+    [InlineData(GpuGemmAlgorithm.Reference)]
+    public void ZeroBetaNeverReadsC(GpuGemmAlgorithm algorithm)
+    {
+        var gc = new GemmCase(33, 65, 17, OperandLayout.ColumnMajor, OperandLayout.RowMajor, -0.5, 0.0, Seed: 3);
+        AssertMatchesReference<float>(gc, algorithm);
+        AssertMatchesReference<double>(gc, algorithm);
+    }
+
+    /// <summary>k = 0 leaves C = beta·C (and beta = 0 clears it).</summary>
+    [Theory]
+    [InlineData(GpuGemmAlgorithm.Tiled, 1.0, 0.0)]
+    [InlineData(GpuGemmAlgorithm.Tiled, 2.0, -1.5)]
+    [InlineData(GpuGemmAlgorithm.Reference, 2.0, -1.5)]
+    public void EmptyInnerDimensionScalesC(GpuGemmAlgorithm algorithm, double alpha, double beta)
+    {
+        var gc = new GemmCase(9, 70, 0, OperandLayout.RowMajor, OperandLayout.RowMajor, alpha, beta, Seed: 11);
+        AssertMatchesReference<float>(gc, algorithm);
+        AssertMatchesReference<double>(gc, algorithm);
+    }
+
+    /// <summary>Batches where one operand is broadcast (the same offset for every item) and the other is not.</summary>
+    [Theory]
+    [InlineData(GpuGemmAlgorithm.Tiled, true)]
+    [InlineData(GpuGemmAlgorithm.Tiled, false)]
+    [InlineData(GpuGemmAlgorithm.Reference, true)]
+    public void BatchedMatchesReferencePerItem(GpuGemmAlgorithm algorithm, bool broadcastA)
+    {
+        AssertBatchMatchesReference<float>(algorithm, broadcastA, 4, 17, 33, 65, 1.0, 0.0);
+        AssertBatchMatchesReference<double>(algorithm, broadcastA, 3, 65, 9, 20, -0.5, 1.0);
+    }
+
+    /// <summary>m = 0, n = 0 or batch = 0 launch nothing and leave C alone.</summary>
+    [Fact]
+    public void EmptyProblemsLeaveCAlone()
+    {
+        using var a = _accelerator.Allocate1D(new float[] { 1 });
+        using var c = _accelerator.Allocate1D(new[] { 7f });
+        GpuGemm.Run(_accelerator, 0, 1, 1, 1f, a.View, 0, 1, 1, a.View, 0, 1, 1, 0f, c.View, 0, 1);
+        GpuGemm.Run(_accelerator, 1, 0, 1, 1f, a.View, 0, 1, 1, a.View, 0, 1, 1, 0f, c.View, 0, 1);
+        GpuGemm.RunBatched(_accelerator, 0, 1, 1, 1, 1f, a.View, ArrayView<long>.Empty, 1, 1,
+            a.View, ArrayView<long>.Empty, 1, 1, 0f, c.View, ArrayView<long>.Empty, 1);
+        Assert.Equal(7f, c.GetAsArray1D()[0]);
+    }
+
+    /// <summary>The kernels are loaded (compiled) once per accelerator and element type, not per call.</summary>
+    [Fact]
+    public void KernelsAreLoadedOncePerAccelerator()
+    {
+        var floatKernels = GemmKernels<float>.For(_accelerator);
+        Assert.Same(floatKernels, GemmKernels<float>.For(_accelerator));
+        Assert.Same(floatKernels.Tiled, floatKernels.Tiled);
+        Assert.Same(floatKernels.Reference, floatKernels.Reference);
+        Assert.Same(GemmKernels<double>.For(_accelerator), GemmKernels<double>.For(_accelerator));
+    }
+
+    /// <summary>Bad arguments throw with the op, the shape and the parameter in the message.</summary>
+    [Fact]
+    public void BadArgumentsThrowNamingTheProblem()
+    {
+        using var small = _accelerator.Allocate1D<double>(12);
+        using var offsets = _accelerator.Allocate1D<long>(2);
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            GpuGemm.Run(_accelerator, -1, 3, 4, 1.0, small.View, 0, 4, 1, small.View, 0, 3, 1, 0.0, small.View, 0, 3));
+        Assert.Contains("m=-1", negative.Message);
+
+        var tooShort = Assert.Throws<ArgumentException>(() =>
+            GpuGemm.Run(_accelerator, 3, 4, 4, 1.0, small.View, 1, 4, 1, small.View, 0, 4, 1, 0.0, small.View, 0, 4));
+        Assert.Contains("GpuGemm (m=3, n=4, k=4): A", tooShort.Message);
+
+        var badStride = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            GpuGemm.Run(_accelerator, 2, 2, 2, 1.0, small.View, 0, -2, 1, small.View, 0, 2, 1, 0.0, small.View, 0, 2));
+        Assert.Contains("aRowStride", badStride.Message);
+
+        var offsetCount = Assert.Throws<ArgumentException>(() =>
+            GpuGemm.RunBatched(_accelerator, 3, 2, 2, 2, 1.0, small.View, offsets.View, 2, 1,
+                small.View, offsets.View, 2, 1, 0.0, small.View, offsets.View, 2));
+        Assert.Contains("aOffsets has 2 entries but batch is 3", offsetCount.Message);
+    }
+
+    private void AssertMatchesReference<T>(GemmCase gc, GpuGemmAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(gc.Seed);
+        var a = StridedOperand.Random(Math.Max(gc.M, 1), Math.Max(gc.K, 1), gc.ALayout, random);
+        var b = StridedOperand.Random(Math.Max(gc.K, 1), Math.Max(gc.N, 1), gc.BLayout, random);
+        int ldc = gc.N + LdcPadding;
+        T[] aT = WithLead<T>(a.Data), bT = WithLead<T>(b.Data);
+        T[] cT = GemmCheck.Convert<T>(InitialC(gc.M, gc.N, gc.Beta, random));
+
+        // The oracle sees exactly the values the kernel sees (rounded to T), computed in double.
+        double[] expected = GemmCheck.ToDouble(cT);
+        fixed (double* pa = GemmCheck.ToDouble(aT), pb = GemmCheck.ToDouble(bT), pc = expected)
+            GemmReference.Run(gc.M, gc.N, gc.K, gc.Alpha, pa + Lead, a.RowStride, a.ColStride,
+                pb + Lead, b.RowStride, b.ColStride, gc.Beta, pc, ldc);
+
+        using var aBuffer = _accelerator.Allocate1D(aT);
+        using var bBuffer = _accelerator.Allocate1D(bT);
+        using var cBuffer = _accelerator.Allocate1D(cT);
+        GpuGemm.Run(_accelerator, gc.M, gc.N, gc.K, T.CreateTruncating(gc.Alpha),
+            aBuffer.View, Lead, a.RowStride, a.ColStride, bBuffer.View, Lead, b.RowStride, b.ColStride,
+            T.CreateTruncating(gc.Beta), cBuffer.View, 0, ldc, algorithm);
+        double[] actual = GemmCheck.ToDouble(cBuffer.GetAsArray1D());
+        AssertClose<T>(expected, actual, 0, gc.M, gc.N, ldc, $"{typeof(T).Name} {algorithm} {gc}");
+    }
+
+    private void AssertBatchMatchesReference<T>(GpuGemmAlgorithm algorithm, bool broadcastA, int batch,
+        int m, int n, int k, double alpha, double beta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(batch * 1000 + m);
+        int aSize = m * k, bSize = k * n, ldc = n + LdcPadding, cSize = m * ldc;
+        T[] aT = WithLead<T>(RandomValues((broadcastA ? 1 : batch) * aSize, random));
+        T[] bT = WithLead<T>(RandomValues((broadcastA ? batch : 1) * bSize, random));
+        T[] cT = GemmCheck.Convert<T>(Enumerable.Range(0, batch).SelectMany(_ => InitialC(m, n, beta, random)).ToArray());
+        // A row-major, B column-major: item t's operands start at Lead + t·size unless broadcast (all at Lead).
+        long[] aOffsets = Enumerable.Range(0, batch).Select(t => Lead + (broadcastA ? 0L : (long)t * aSize)).ToArray();
+        long[] bOffsets = Enumerable.Range(0, batch).Select(t => Lead + (broadcastA ? (long)t * bSize : 0L)).ToArray();
+        long[] cOffsets = Enumerable.Range(0, batch).Select(t => (long)t * cSize).ToArray();
+
+        double[] expected = GemmCheck.ToDouble(cT);
+        fixed (double* pa = GemmCheck.ToDouble(aT), pb = GemmCheck.ToDouble(bT), pc = expected)
+            for (int t = 0; t < batch; t++)
+                GemmReference.Run(m, n, k, alpha, pa + aOffsets[t], k, 1, pb + bOffsets[t], 1, k, beta, pc + cOffsets[t], ldc);
+
+        using var aBuffer = _accelerator.Allocate1D(aT);
+        using var bBuffer = _accelerator.Allocate1D(bT);
+        using var cBuffer = _accelerator.Allocate1D(cT);
+        using var aOffsetBuffer = _accelerator.Allocate1D(aOffsets);
+        using var bOffsetBuffer = _accelerator.Allocate1D(bOffsets);
+        using var cOffsetBuffer = _accelerator.Allocate1D(cOffsets);
+        GpuGemm.RunBatched(_accelerator, batch, m, n, k, T.CreateTruncating(alpha),
+            aBuffer.View, aOffsetBuffer.View, k, 1, bBuffer.View, bOffsetBuffer.View, 1, k,
+            T.CreateTruncating(beta), cBuffer.View, cOffsetBuffer.View, ldc, algorithm);
+        double[] actual = GemmCheck.ToDouble(cBuffer.GetAsArray1D());
+        for (int t = 0; t < batch; t++)
+            AssertClose<T>(expected, actual, cOffsets[t], m, n, ldc,
+                $"{typeof(T).Name} {algorithm} batch item {t}/{batch} m={m} n={n} k={k} broadcast {(broadcastA ? "A" : "B")}");
+    }
+
+    /// <summary>
+    /// The normalised error Σ(x−e)²/Σe² of one C is at most 1e-6 (float) or 1e-10 (double), every element is
+    /// finite, and the padding between rows is untouched.
+    /// </summary>
+    private static void AssertClose<T>(double[] expected, double[] actual, long start, int m, int n, int ldc, string what)
+    {
+        double bound = typeof(T) == typeof(float) ? 1e-6 : 1e-10;
+        double squaredError = 0, squaredNorm = 0;
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < ldc; j++)
+        {
+            long at = start + (long)i * ldc + j;
+            double e = expected[at], x = actual[at];
+            if (j >= n)
+            {
+                Assert.True(x == PaddingSentinel, $"{what}: C padding ({i},{j}) was overwritten with {x}");
+                continue;
+            }
+            Assert.True(double.IsFinite(x), $"{what}: C({i},{j}) = {x}, expected {e}");
+            squaredError += (x - e) * (x - e);
+            squaredNorm += e * e;
+        }
+        Assert.True(squaredError <= bound * squaredNorm,
+            $"{what}: normalised error {squaredError / squaredNorm:E2} exceeds {bound:E0}");
+    }
+
+    /// <summary>The initial C (ldc = n + padding): random, or NaN when beta is 0; padding holds a sentinel.</summary>
+    private static double[] InitialC(int m, int n, double beta, Random random)
+    {
+        int ldc = n + LdcPadding;
+        var c = new double[m * ldc];
+        for (int i = 0; i < m; i++)
+        for (int j = 0; j < ldc; j++)
+            c[i * ldc + j] = j >= n ? PaddingSentinel : beta == 0 ? double.NaN : random.NextDouble() * 2 - 1;
+        return c;
+    }
+
+    private static double[] RandomValues(int count, Random random) =>
+        Enumerable.Range(0, count).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+
+    /// <summary>The values converted to T behind <see cref="Lead"/> junk elements (NaN, so reading them shows).</summary>
+    private static T[] WithLead<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GemmCheck.Convert<T>([.. Enumerable.Repeat(double.NaN, Lead), .. values]);
+}
