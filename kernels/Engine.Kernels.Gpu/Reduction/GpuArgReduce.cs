@@ -33,7 +33,7 @@ public static class GpuArgReduce
         if (blocks == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, ArrayView<T>, ArrayView<int>, long, long, long, int, int>>(
             accelerator, nameof(GpuArgReduce), ArgReduceKernel<float, GpuFloatMath>.Loaded.On, ArgReduceKernel<double, GpuDoubleMath>.Loaded.On);
-        launch(ColumnBlocks.Launch(blocks), x, y, outer, length, inner, columns, (int)op);
+        launch(ColumnBlocks.Launch(blocks, length, columns), x, y, outer, length, inner, columns, (int)op);
     }
 }
 
@@ -51,7 +51,7 @@ internal static class ArgReduceKernel<T, TMath> where T : unmanaged where TMath 
     {
         var values = SharedMemory.Allocate<T>(ColumnBlocks.GroupSize);
         var indices = SharedMemory.Allocate<int>(ColumnBlocks.GroupSize);
-        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = ColumnBlocks.GroupSize / columns;
+        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = Group.DimX / columns;
         long blocksPerOuter = (inner + columns - 1) / columns;
         for (long block = Grid.IdxX; block < outer * blocksPerOuter; block += Grid.DimX)
         {

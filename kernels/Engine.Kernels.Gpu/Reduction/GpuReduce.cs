@@ -31,7 +31,7 @@ public static class GpuReduce
         if (blocks == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, ArrayView<T>, ArrayView<T>, long, long, long, int, int>>(
             accelerator, nameof(GpuReduce), ReduceKernel<float, GpuFloatMath>.Loaded.On, ReduceKernel<double, GpuDoubleMath>.Loaded.On);
-        launch(ColumnBlocks.Launch(blocks), x, y, outer, length, inner, columns, (int)op);
+        launch(ColumnBlocks.Launch(blocks, length, columns), x, y, outer, length, inner, columns, (int)op);
     }
 }
 
@@ -45,7 +45,7 @@ internal static class ReduceKernel<T, TMath> where T : unmanaged where TMath : s
     private static void Kernel(ArrayView<T> x, ArrayView<T> y, long outer, long length, long inner, int columns, int op)
     {
         var partial = SharedMemory.Allocate<T>(ColumnBlocks.GroupSize);
-        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = ColumnBlocks.GroupSize / columns;
+        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = Group.DimX / columns;
         long blocksPerOuter = (inner + columns - 1) / columns;
         // The block index is the same for the whole group, so every thread meets every barrier.
         for (long block = Grid.IdxX; block < outer * blocksPerOuter; block += Grid.DimX)

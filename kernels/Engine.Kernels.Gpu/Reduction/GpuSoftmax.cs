@@ -30,7 +30,7 @@ public static class GpuSoftmax
         if (blocks == 0 || length == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, ArrayView<T>, ArrayView<T>, long, long, long, int, int>>(
             accelerator, nameof(GpuSoftmax), SoftmaxKernel<float, GpuFloatMath>.Loaded.On, SoftmaxKernel<double, GpuDoubleMath>.Loaded.On);
-        launch(ColumnBlocks.Launch(blocks), x, y, outer, length, inner, columns, log ? 1 : 0);
+        launch(ColumnBlocks.Launch(blocks, length, columns), x, y, outer, length, inner, columns, log ? 1 : 0);
     }
 }
 
@@ -45,7 +45,7 @@ internal static class SoftmaxKernel<T, TMath> where T : unmanaged where TMath : 
     {
         TMath m = default;
         var partial = SharedMemory.Allocate<T>(ColumnBlocks.GroupSize);
-        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = ColumnBlocks.GroupSize / columns;
+        int thread = Group.IdxX, cx = thread % columns, row = thread / columns, rows = Group.DimX / columns;
         long blocksPerOuter = (inner + columns - 1) / columns;
         for (long block = Grid.IdxX; block < outer * blocksPerOuter; block += Grid.DimX)
         {

@@ -17,7 +17,7 @@ public sealed unsafe class GpuReductionTests(SimulatorFixture fixture)
     /// </summary>
     private static readonly (long Outer, long Length, long Inner)[] Shapes =
     [
-        (1, 1, 1), (3, 1, 5), (2, 7, 1), (1, 300, 1), (4, 33, 3), (2, 5, 37), (1, 600, 2), (3, 17, 64), (5, 2, 1),
+        (1, 1, 1), (3, 1, 5), (2, 7, 1), (1, 300, 1), (4, 33, 3), (2, 5, 37),
     ];
 
     public static TheoryData<ReduceOp> ReduceOps() => new(Enum.GetValues<ReduceOp>());
@@ -135,7 +135,8 @@ public sealed unsafe class GpuReductionTests(SimulatorFixture fixture)
     private void CheckSoftmax<T>(bool log, double scale, CpuKernel<T, T> cpu) where T : unmanaged
     {
         var random = new Random(log ? 31 : 30);
-        foreach (var (outer, length, inner) in Shapes)
+        // Large logits only change the values, not the layout: two shapes suffice there.
+        foreach (var (outer, length, inner) in scale > 100 ? Shapes[2..4] : Shapes)
         {
             T[] x = GpuComparison.Random<T>(random, outer * length * inner, scale, specials: false);
             var expected = new T[x.Length];
