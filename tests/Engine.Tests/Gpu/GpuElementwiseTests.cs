@@ -89,6 +89,14 @@ public sealed class GpuElementwiseTests(SimulatorFixture fixture)
     }
 
     [Fact]
+    public void IntegerElementsAreRejected()
+    {
+        using var x = _accelerator.Allocate1D<int>(4);
+        var e = Assert.Throws<NotSupportedException>(() => GpuUnary.Apply<int>(_accelerator, UnaryOp.Neg, x.View, x.View, 4, 0, 0));
+        Assert.Contains("GpuUnary", e.Message);
+    }
+
+    [Fact]
     public void RankSevenIsRejectedWithTheShape()
     {
         using var a = _accelerator.Allocate1D<float>(1);
