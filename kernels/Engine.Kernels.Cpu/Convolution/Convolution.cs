@@ -161,10 +161,16 @@ public static unsafe class Convolution
                 partials[c] = (nint)NativeMemory.AlignedAlloc((nuint)(weightSize * sizeof(T)), 64);
                 new Span<T>((void*)partials[c], (int)weightSize).Clear();
             }
+            bool transposed = WeightGradientTransposed(g);
             KernelThreads.For(chunks, chunk =>
             {
                 T* sum = chunk == 0 ? dw : (T*)partials[chunk];
                 int first = (int)((long)g.Batch * chunk / chunks), last = (int)((long)g.Batch * (chunk + 1) / chunks);
+                if (transposed)
+                {
+                    AccumulateTransposed(g, first, last, x, dy, sum, isa);
+                    return;
+                }
                 for (int n = first; n < last; n++)
                     for (int group = 0; group < g.Groups; group++)
                         BackwardWeightImage(g, n, group, x, dy, sum, isa);
@@ -315,6 +321,45 @@ public static unsafe class Convolution
                 : new(GatherColumns(g, image, colStart, count), 1, count);
             Gemm.RunChecked(kg, g.PatchSize, count, T.One, new StridedMatrix<T>(gradient + colStart, plane, 1), columnsT,
                 T.One, weightGradient, g.PatchSize, isa, threads: 1);
+        }
+    }
+
+    /// <summary>
+    /// Whether the weight gradient is computed as its transpose: with few taps per output channel (a first layer on
+    /// one or three input channels has 9 or 27) the PatchSize-wide GEMM fills a fraction of each micro-tile, while
+    /// dWᵀ = X̂ · dYᵀ puts the output channels along the tile's wide side.
+    /// </summary>
+    private static bool WeightGradientTransposed(in ConvGeometry g) => g.PatchSize < 16 && g.GroupOutChannels >= 2 * g.PatchSize;
+
+    /// <summary>Adds images [first, last) into <paramref name="sum"/> through dWᵀ in a scratch buffer, transposed back once.</summary>
+    private static void AccumulateTransposed<T>(in ConvGeometry g, int first, int last, T* x, T* dy, T* sum, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int kg = g.GroupOutChannels, patch = g.PatchSize, plane = g.OutPlaneSize;
+        int blockSize = g.IsPointwise ? plane : ColumnBlockSize<T>(g, long.MaxValue);
+        var transposedSum = new T[(long)g.Groups * patch * kg];
+        fixed (T* ts = transposedSum)
+        {
+            for (int n = first; n < last; n++)
+                for (int group = 0; group < g.Groups; group++)
+                {
+                    T* image = x + n * g.InImageSize + group * g.GroupInChannels * g.InPlaneSize;
+                    T* gradient = dy + n * g.OutImageSize + (long)group * kg * plane;
+                    for (int colStart = 0; colStart < plane; colStart += blockSize)
+                    {
+                        int count = Math.Min(blockSize, plane - colStart);
+                        // X̂ (patch×count) times dYᵀ (count×kg): dYᵀ(s, k) = gradient[k·plane + colStart + s].
+                        StridedMatrix<T> columns = g.IsPointwise
+                            ? new(image + colStart, g.InPlaneSize, 1)
+                            : new(GatherColumns(g, image, colStart, count), count, 1);
+                        Gemm.RunChecked(patch, kg, count, T.One, columns, new StridedMatrix<T>(gradient + colStart, 1, plane),
+                            T.One, ts + (long)group * patch * kg, kg, isa, threads: 1);
+                    }
+                }
+            for (int group = 0; group < g.Groups; group++)
+                for (int k = 0; k < kg; k++)
+                    for (int r = 0; r < patch; r++)
+                        sum[((long)group * kg + k) * patch + r] += ts[((long)group * patch + r) * kg + k];
         }
     }
 

@@ -79,6 +79,8 @@ public class ConvolutionKernelTests
     [InlineData(3, 12, 30, 33, 12, 3, 3, 1, 2, 1, 1, 3)]
     [InlineData(2, 64, 20, 20, 32, 1, 1, 1, 1, 0, 1, 1)]
     [InlineData(2, 64, 9, 11, 8, 3, 3, 1, 1, 1, 1, 1)]
+    [InlineData(3, 1, 28, 28, 32, 3, 3, 1, 1, 0, 1, 1)]
+    [InlineData(2, 3, 10, 9, 32, 2, 2, 2, 1, 1, 1, 1)]
     [InlineData(1, 128, 7, 6, 6, 3, 2, 1, 1, 1, 2, 2)]
     public void LargeImagesSpanSeveralColumnBlocks(int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw, int pad, int dilation, int groups)
     {
