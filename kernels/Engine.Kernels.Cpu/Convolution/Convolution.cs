@@ -274,7 +274,9 @@ public static unsafe class Convolution
             : new(GatherColumns(g, image, colStart, count), count, 1);
         var weights = new StridedMatrix<T>(w + (long)group * kg * g.PatchSize, g.PatchSize, 1);
         Gemm.RunChecked(kg, count, g.PatchSize, T.One, weights, columns, beta, output, plane, isa, threads: 1);
-        if (relu)
+        if (relu && count == plane)
+            Unary.Apply(UnaryOp.Relu, output, output, (long)kg * plane, T.Zero, T.Zero, isa); // whole planes: one contiguous run
+        else if (relu)
             for (int k = 0; k < kg; k++) Unary.Apply(UnaryOp.Relu, output + (long)k * plane, output + (long)k * plane, count, T.Zero, T.Zero, isa);
     }
 
