@@ -165,6 +165,7 @@ public sealed class GpuMemoryPoolTests(SimulatorFixture fixture)
         long tooMuch = 1L << 60;
         var error = Assert.Throws<GpuOutOfMemoryException>(() => pool.Rent(tooMuch));
         Assert.Equal(tooMuch, error.RequestedBytes);
+        Assert.NotNull(error.InnerException); // the accelerator's own failure, caught and wrapped
         Assert.Contains($"requested {tooMuch} bytes", error.Message);
         Assert.Equal(0, pool.InUse);
     }
