@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Engine.Autodiff;
 
 namespace Engine.Tensors;
@@ -118,13 +119,39 @@ public sealed partial class Tensor
     /// <summary>1/(1 − p) where an element is kept, 0 where dropped (all 0 when p = 1).</summary>
     private Tensor DropoutMask(double p, Generator generator)
     {
-        var values = new double[NumElements];
-        if (p < 1)
+        var mask = Empty(Shape, DType, Device);
+        if (p >= 1)
         {
-            double scale = 1 / (1 - p);
-            for (long k = 0; k < values.Length; k++) values[k] = generator.NextDouble() >= p ? scale : 0;
+            Backend.Fill(mask, 0);
+            return mask;
         }
-        return FromDoubles(values, Shape, DType, Device);
+        double scale = 1 / (1 - p);
+        if (DType == DType.Float32) FillMask(mask, p, (float)scale, generator);
+        else FillMask(mask, p, scale, generator);
+        return mask;
+    }
+
+    /// <summary>
+    /// Draws the mask through a small pooled host buffer, a chunk at a time, in element order (one draw per
+    /// element): a per-step array the size of the activations would land on the large-object heap every step.
+    /// </summary>
+    private static void FillMask<T>(Tensor mask, double p, T scale, Generator generator) where T : unmanaged
+    {
+        const int chunk = 16 * 1024;
+        var buffer = System.Buffers.ArrayPool<T>.Shared.Rent(chunk);
+        try
+        {
+            for (long start = 0; start < mask.NumElements; start += chunk)
+            {
+                int count = (int)Math.Min(chunk, mask.NumElements - start);
+                for (int k = 0; k < count; k++) buffer[k] = generator.NextDouble() >= p ? scale : default;
+                mask.Backend.CopyFromHost(MemoryMarshal.AsBytes(buffer.AsSpan(0, count)), mask.Storage, start);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<T>.Shared.Return(buffer);
+        }
     }
 
     private sealed record BatchNormSaved(Tensor Mean, Tensor Variance, double Eps, bool Training, bool HasWeight, bool HasBias);
