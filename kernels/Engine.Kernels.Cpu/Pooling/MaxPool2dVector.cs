@@ -28,7 +28,12 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(T* x, long planes, PoolGeometry g, T* y, int* argmax)
     {
-        if (g.KernelH == 2 && g.StrideH == 2 && g.PadH == 0 && g.OutWidth >= TSimd.Count)
+        if (g.KernelH == 2 && g.StrideH == 2 && g.PadH == 0 && g.OutWidth < TSimd.Count)
+        {
+            NarrowTwoByTwo(x, planes, g, y, argmax);
+            return;
+        }
+        if (g.KernelH == 2 && g.StrideH == 2 && g.PadH == 0)
         {
             var rowIndices = new T[g.OutWidth];
             fixed (T* rowIndex = rowIndices) ForwardTwoByTwo(x, planes, g, y, argmax, rowIndex);
@@ -96,6 +101,35 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
                 }
                 for (int k = 0; k < outWidth; k++) argmax[o + k] = int.CreateTruncating(index[k]);
             }
+        }
+    }
+
+    /// <summary>
+    /// The 2×2 window with step 2 on rows narrower than one vector of outputs (a late CNN layer's 11×11 maps): the
+    /// four cells compared in row-major order, straight from the input, with none of the general path's row scratch.
+    /// </summary>
+    private static void NarrowTwoByTwo(T* x, long planes, PoolGeometry g, T* y, int* argmax)
+    {
+        int width = g.Width;
+        for (long p = 0; p < planes; p++)
+        {
+            T* plane = x + p * g.InPlane;
+            long o = p * g.OutPlane;
+            for (int oh = 0; oh < g.OutHeight; oh++)
+                for (int ow = 0; ow < g.OutWidth; ow++, o++)
+                {
+                    int at = 2 * oh * width + 2 * ow;
+                    T best = plane[at];
+                    int winner = at;
+                    foreach (int cell in (ReadOnlySpan<int>)[at + 1, at + width, at + width + 1])
+                        if (MaxPool2dScalar<T>.Beats(plane[cell], best))
+                        {
+                            best = plane[cell];
+                            winner = cell;
+                        }
+                    y[o] = best;
+                    argmax[o] = winner;
+                }
         }
     }
 
