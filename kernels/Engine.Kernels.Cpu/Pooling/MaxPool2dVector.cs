@@ -121,15 +121,24 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
                     int at = 2 * oh * width + 2 * ow;
                     T best = plane[at];
                     int winner = at;
-                    foreach (int cell in (ReadOnlySpan<int>)[at + 1, at + width, at + width + 1])
-                        if (MaxPool2dScalar<T>.Beats(plane[cell], best))
-                        {
-                            best = plane[cell];
-                            winner = cell;
-                        }
+                    TakeIfBeats(plane, at + 1, ref best, ref winner);
+                    TakeIfBeats(plane, at + width, ref best, ref winner);
+                    TakeIfBeats(plane, at + width + 1, ref best, ref winner);
                     y[o] = best;
                     argmax[o] = winner;
                 }
+        }
+    }
+
+    /// <summary>best, winner = plane[cell], cell where that is strictly larger, or a NaN over a number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TakeIfBeats(T* plane, int cell, ref T best, ref int winner)
+    {
+        T v = plane[cell];
+        if (v > best || (T.IsNaN(v) && !T.IsNaN(best)))
+        {
+            best = v;
+            winner = cell;
         }
     }
 
