@@ -19,41 +19,51 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     /// dst[r·count + q] = im2col(r, colStart + q) for every row r of the group whose first channel plane is
     /// <paramref name="image"/>, and q in [0, <paramref name="count"/>).
     /// </summary>
-    public static void Gather(in ConvGeometry g, T* image, int colStart, int count, T* dst)
-    {
-        int end = colStart + count, outWidth = g.OutWidth;
-        T* row = dst;
-        for (int c = 0; c < g.GroupInChannels; c++)
-        {
-            T* plane = image + c * g.InPlaneSize;
-            for (int i = 0; i < g.KernelHeight; i++)
-            {
-                for (int j = 0; j < g.KernelWidth; j++, row += count)
-                {
-                    for (int s = colStart; s < end;)
-                    {
-                        int oh = s / outWidth, ow = s - oh * outWidth;
-                        int run = Math.Min(outWidth - ow, end - s);
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
-                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
-                        T* to = row + (s - colStart);
-                        if ((uint)ih >= (uint)g.InHeight) new Span<T>(to, run).Clear();
-                        else GatherRun(plane + (long)ih * g.InWidth, g.InWidth, iw, g.StrideWidth, run, to);
-                        s += run;
-                    }
-                }
-            }
-        }
-    }
+    public static void Gather(in ConvGeometry g, T* image, int colStart, int count, T* dst) =>
+        Walk<GatherRuns>(g, image, colStart, count, dst);
 
     /// <summary>
     /// The adjoint of <see cref="Gather"/>: adds src[r·count + q] into the input element that im2col(r, colStart + q)
     /// was read from (padding positions are dropped). Overlapping taps accumulate.
     /// </summary>
-    public static void ScatterAdd(in ConvGeometry g, T* image, int colStart, int count, T* src)
+    public static void ScatterAdd(in ConvGeometry g, T* image, int colStart, int count, T* src) =>
+        Walk<ScatterRuns>(g, image, colStart, count, src);
+
+    /// <summary>What to do with one run: the part of an im2col row lying in one output row.</summary>
+    private interface IRunAction
+    {
+        /// <summary>
+        /// <paramref name="line"/> is the input row the run reads (null when that row is padding); the run's
+        /// elements are line[iw + q·stride] and columns[q] for q &lt; run.
+        /// </summary>
+        static abstract void Run(T* line, int width, int iw, int stride, int run, T* columns);
+    }
+
+    private struct GatherRuns : IRunAction
+    {
+        public static void Run(T* line, int width, int iw, int stride, int run, T* columns)
+        {
+            if (line == null) new Span<T>(columns, run).Clear();
+            else GatherRun(line, width, iw, stride, run, columns);
+        }
+    }
+
+    private struct ScatterRuns : IRunAction
+    {
+        public static void Run(T* line, int width, int iw, int stride, int run, T* columns)
+        {
+            if (line != null) ScatterRun(line, width, iw, stride, run, columns);
+        }
+    }
+
+    /// <summary>
+    /// Visits the block of the im2col matrix (rows r = (c, i, j), columns [colStart, colStart + count)) one run at a
+    /// time: a run is the stretch of a row that lies in one output row, so its input cells share one input row.
+    /// </summary>
+    private static void Walk<TAction>(in ConvGeometry g, T* image, int colStart, int count, T* matrix) where TAction : struct, IRunAction
     {
         int end = colStart + count, outWidth = g.OutWidth;
-        T* row = src;
+        T* row = matrix;
         for (int c = 0; c < g.GroupInChannels; c++)
         {
             T* plane = image + c * g.InPlaneSize;
@@ -67,8 +77,8 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
                         int run = Math.Min(outWidth - ow, end - s);
                         int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
                         int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
-                        if ((uint)ih < (uint)g.InHeight)
-                            ScatterRun(plane + (long)ih * g.InWidth, g.InWidth, iw, g.StrideWidth, run, row + (s - colStart));
+                        T* line = (uint)ih < (uint)g.InHeight ? plane + (long)ih * g.InWidth : null;
+                        TAction.Run(line, g.InWidth, iw, g.StrideWidth, run, row + (s - colStart));
                         s += run;
                     }
                 }
