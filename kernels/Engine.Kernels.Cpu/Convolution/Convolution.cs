@@ -269,9 +269,7 @@ public static unsafe class Convolution
             for (int k = 0; k < kg; k++) new Span<T>(output + (long)k * plane, count).Fill(bias[group * kg + k]);
             beta = T.One;
         }
-        StridedMatrix<T> columns = g.IsPointwise
-            ? new(image + colStart, g.InPlaneSize, 1)
-            : new(GatherColumns(g, image, colStart, count), count, 1);
+        var columns = Columns(g, image, colStart, count);
         var weights = new StridedMatrix<T>(w + (long)group * kg * g.PatchSize, g.PatchSize, 1);
         Gemm.RunChecked(kg, count, g.PatchSize, T.One, weights, columns, beta, output, plane, isa, threads: 1);
         if (relu && count == plane)
@@ -317,11 +315,8 @@ public static unsafe class Convolution
         for (int colStart = 0; colStart < plane; colStart += blockSize)
         {
             int count = Math.Min(blockSize, plane - colStart);
-            // X̂ᵀ: element (s, r) of the count×PatchSize matrix is im2col(r, colStart + s).
-            StridedMatrix<T> columnsT = g.IsPointwise
-                ? new(image + colStart, 1, g.InPlaneSize)
-                : new(GatherColumns(g, image, colStart, count), 1, count);
-            Gemm.RunChecked(kg, g.PatchSize, count, T.One, new StridedMatrix<T>(gradient + colStart, plane, 1), columnsT,
+            Gemm.RunChecked(kg, g.PatchSize, count, T.One, new StridedMatrix<T>(gradient + colStart, plane, 1),
+                Columns(g, image, colStart, count).Transpose(),
                 T.One, weightGradient, g.PatchSize, isa, threads: 1);
         }
     }
@@ -351,10 +346,7 @@ public static unsafe class Convolution
                     {
                         int count = Math.Min(blockSize, plane - colStart);
                         // X̂ (patch×count) times dYᵀ (count×kg): dYᵀ(s, k) = gradient[k·plane + colStart + s].
-                        StridedMatrix<T> columns = g.IsPointwise
-                            ? new(image + colStart, g.InPlaneSize, 1)
-                            : new(GatherColumns(g, image, colStart, count), count, 1);
-                        Gemm.RunChecked(patch, kg, count, T.One, columns, new StridedMatrix<T>(gradient + colStart, 1, plane),
+                        Gemm.RunChecked(patch, kg, count, T.One, Columns(g, image, colStart, count), new StridedMatrix<T>(gradient + colStart, 1, plane),
                             T.One, ts + (long)group * patch * kg, kg, isa, threads: 1);
                     }
                 }
@@ -365,11 +357,16 @@ public static unsafe class Convolution
         }
     }
 
-    private static T* GatherColumns<T>(in ConvGeometry g, T* image, int colStart, int count) where T : unmanaged, INumberBase<T>
+    /// <summary>
+    /// The PatchSize×count block of the im2col matrix X̂ starting at column <paramref name="colStart"/>: the image
+    /// itself for a pointwise convolution (row r is channel r's plane), else gathered into the thread's scratch.
+    /// </summary>
+    private static StridedMatrix<T> Columns<T>(in ConvGeometry g, T* image, int colStart, int count) where T : unmanaged, INumberBase<T>
     {
+        if (g.IsPointwise) return new(image + colStart, g.InPlaneSize, 1);
         T* columns = ColumnScratch<T>(g, count);
         Im2Col<T>.Gather(g, image, colStart, count, columns);
-        return columns;
+        return new(columns, count, 1);
     }
 
     private static T* ColumnScratch<T>(in ConvGeometry g, int count) where T : unmanaged =>
