@@ -18,6 +18,15 @@ public partial interface IBackend
     /// <summary>Allocates uninitialised storage for <paramref name="count"/> elements.</summary>
     Storage Allocate(DType dtype, long count);
 
+    /// <summary>The device memory pool's counters.</summary>
+    MemoryStatistics MemoryStatistics { get; }
+
+    /// <summary>Frees the memory the pool keeps cached for reuse.</summary>
+    void ReleaseCachedMemory();
+
+    /// <summary>Waits until every queued op has finished (ops on the host run synchronously).</summary>
+    void Synchronize();
+
     /// <summary>Copies host bytes into <paramref name="dst"/> starting at element <paramref name="elementOffset"/>.</summary>
     void CopyFromHost(ReadOnlySpan<byte> src, Storage dst, long elementOffset);
 

@@ -36,18 +36,19 @@ public abstract class Storage : IDisposable
     {
         if (IsDisposed) return;
         IsDisposed = true;
-        Release();
+        Release(disposing: true);
         GC.SuppressFinalize(this);
     }
 
     /// <summary>Safety net: memory that was never disposed goes back when the storage is collected.</summary>
     ~Storage()
     {
-        if (!IsDisposed) Release();
+        if (!IsDisposed) Release(disposing: false);
     }
 
     /// <summary>Returns the memory to the device (called once, from Dispose or the finalizer).</summary>
-    protected abstract void Release();
+    /// <param name="disposing">True from <see cref="Dispose"/>; false on the finalizer thread, where a device must not be called.</param>
+    protected abstract void Release(bool disposing);
 
     /// <summary>Throws a clear error when the storage was disposed.</summary>
     protected void ThrowIfDisposed()

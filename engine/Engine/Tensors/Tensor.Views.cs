@@ -272,6 +272,22 @@ public sealed partial class Tensor
         return Autograd.Record(result, "To", this, static (n, g) => [g.To(n.Input(0).Device)]);
     }
 
+    /// <summary>
+    /// Moves this leaf's data to <paramref name="device"/> in place: the tensor object stays the same (so layers and
+    /// optimizers holding it see the move), its storage is replaced, and its gradient moves too. For parameters and
+    /// optimizer state, as PyTorch's <c>module.to(device)</c> moves <c>param.data</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The tensor is not a leaf, or is a view into a larger storage.</exception>
+    internal void MoveTo(Device device)
+    {
+        if (device.Equals(Device)) return;
+        if (!IsLeaf || !IsContiguous || Offset != 0 || Storage.Count != NumElements)
+            throw new InvalidOperationException($"MoveTo: only a whole leaf tensor can move in place; this {Describe()} tensor is {(IsLeaf ? "a view" : "the result of " + Node!.Op)}.");
+        var moved = Detach().To(device);
+        Storage = moved.Storage;
+        if (Grad is not null) Grad = Grad.Detach().To(device);
+    }
+
     private Tensor DropAxes(int[] axes) =>
         Autograd.Record(DropAxesView(axes), "Squeeze", this, static (n, g) => [g.ReshapeView(n.Input(0).Shape)]);
 

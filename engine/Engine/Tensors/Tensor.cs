@@ -22,7 +22,7 @@ public sealed partial class Tensor : IDisposable
     }
 
     /// <summary>The memory this tensor views.</summary>
-    public Storage Storage { get; }
+    public Storage Storage { get; private set; }
 
     /// <summary>Dimension sizes.</summary>
     public Shape Shape { get; }

@@ -22,6 +22,15 @@ public sealed unsafe partial class CpuBackend : IBackend
     public Storage Allocate(DType dtype, long count) => new CpuStorage(_device(), dtype, count);
 
     /// <inheritdoc/>
+    public MemoryStatistics MemoryStatistics => CpuMemoryPool.Statistics;
+
+    /// <inheritdoc/>
+    public void ReleaseCachedMemory() => CpuMemoryPool.ReleaseCached();
+
+    /// <inheritdoc/>
+    public void Synchronize() { }
+
+    /// <inheritdoc/>
     public void CopyFromHost(ReadOnlySpan<byte> src, Storage dst, long elementOffset)
     {
         var storage = (CpuStorage)dst;

@@ -4,12 +4,6 @@ using System.Runtime.InteropServices;
 
 namespace Engine.Backends.Cpu;
 
-/// <summary>Counters of the CPU memory pool, in bytes.</summary>
-/// <param name="InUse">Bytes held by live storage.</param>
-/// <param name="Cached">Bytes kept in the pool for reuse.</param>
-/// <param name="PeakInUse">The largest <paramref name="InUse"/> seen.</param>
-public readonly record struct MemoryStatistics(long InUse, long Cached, long PeakInUse);
-
 /// <summary>
 /// A caching allocator of 64-byte-aligned native blocks, in size classes (four per power of two), so a
 /// training loop reuses the same warm pages step after step instead of touching fresh memory.

@@ -24,5 +24,5 @@ public sealed unsafe class CpuStorage : Storage
     }
 
     /// <inheritdoc/>
-    protected override void Release() => CpuMemoryPool.Return(_block, _blockSize);
+    protected override void Release(bool disposing) => CpuMemoryPool.Return(_block, _blockSize);
 }

@@ -103,7 +103,7 @@ public partial class Model : Layer
         {
             if (!Layer.PerSample(inputs[i]).SequenceEqual(_inputs[i].Shape))
                 throw new ArgumentException($"{Name}: input {i} must have per-sample shape {Format(_inputs[i].Shape)}, got batch {inputs[i].Shape}.");
-            values[i] = inputs[i];
+            values[i] = OnDevice(inputs[i]);
         }
         var last = _nodes[^1];
         foreach (var node in _nodes.Skip(_inputs.Count))
@@ -139,6 +139,7 @@ public partial class Model : Layer
     public Tensor Predict(IReadOnlyList<Tensor> inputs, int batchSize = 32)
     {
         EnsureReady(inputs[0]);
+        PlaceWeights();
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Predict: batchSize must be positive.");
         int rows = inputs[0].Shape[0];
         using var scope = Autograd.NoGrad();

@@ -198,6 +198,8 @@ public abstract class Optimizer
             tensor = Tensor.Full(p.Shape, initial, p.DType, p.Device);
             slots[slot] = tensor;
         }
+        else if (!tensor.Device.Equals(_parameters[index].Device))
+            tensor.MoveTo(_parameters[index].Device); // the model moved after training began: the state follows
         return tensor;
     }
 

@@ -42,6 +42,6 @@ public sealed class Regularizer
             var l2 = weight.Square().Sum() * L2Factor;
             total = total is null ? l2 : total + l2;
         }
-        return total ?? Tensor.Zeros(new Shape(), weight.DType);
+        return total ?? Tensor.Zeros(new Shape(), weight.DType, weight.Device);
     }
 }

@@ -76,6 +76,7 @@ public partial class Model
         var (optimizer, loss) = Compiled("Fit");
         if (epochs < 0) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Fit: epochs must not be negative.");
         EnsureReady(data.X);
+        PlaceWeights();
         if (validationData is { } v0) CheckSamples(v0.X, v0.Y, "Fit (validation data)");
         BindOptimizer(optimizer);
         var fused = LastActivatedLayer is { } last ? loss.FromLogitsOf(last.Activation) : null;
@@ -108,8 +109,9 @@ public partial class Model
         long samples = 0;
         int batch = 0;
         var logs = new Dictionary<string, double>();
-        foreach (var (xb, yb) in loader)
+        foreach (var (xb, batchTargets) in loader)
         {
+            var yb = OnDevice(batchTargets);
             foreach (var callback in callbacks) callback.OnBatchBegin(batch);
             optimizer.ZeroGrad();
             var output = Run([xb], training: true, linearLast: fused is not null);
@@ -142,6 +144,7 @@ public partial class Model
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Evaluate: batchSize must be positive.");
         CheckSamples(x, y, "Evaluate");
         EnsureReady(x);
+        PlaceWeights();
         return EvaluateCore(x, y, batchSize);
     }
 
@@ -153,8 +156,9 @@ public partial class Model
         using var scope = Autograd.NoGrad();
         double lossSum = 0;
         long samples = 0;
-        foreach (var (xb, yb) in new DataLoader(x, y, batchSize))
+        foreach (var (xb, batchTargets) in new DataLoader(x, y, batchSize))
         {
+            var yb = OnDevice(batchTargets);
             var output = Run([xb], training: false, linearLast: fused is not null);
             var total = AddRegularization((fused ?? loss).Compute(output, yb));
             lossSum += total.To(DType.Float64).Item<double>() * xb.Shape[0];
