@@ -14,13 +14,6 @@ namespace Engine.Kernels.Gpu;
 public static class GpuAccelerators
 {
     /// <summary>
-    /// A context with every CUDA and OpenCL device ILGPU finds, plus the CPU simulator, with ILGPU.Algorithms
-    /// enabled (the math intrinsics the kernels use).
-    /// </summary>
-    public static Context CreateContext() =>
-        Context.Create(builder => builder.Cuda().OpenCL().CPU(CPUDeviceKind.Nvidia).EnableAlgorithms().Math(MathMode.Fast32BitOnly));
-
-    /// <summary>
     /// A context holding only the CPU simulator of an NVIDIA GPU: what the tests run the kernels on when no GPU
     /// is present. It is slow; keep sizes small.
     /// </summary>
