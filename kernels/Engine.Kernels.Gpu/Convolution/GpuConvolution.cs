@@ -168,6 +168,7 @@ public static class GpuConvolution
         where T : unmanaged, INumber<T> where TPass : struct, IImplicitGemmPass<T>
     {
         TPass pass = default;
+        if (p.Splits == 1) p.SplitLength = pass.Depth(p);
         int columnTiles = checked((int)TileCount(pass.Columns(p))), rowTiles = (int)TileCount(pass.Rows(p));
         int zCount = checked(p.Groups * p.Splits);
         var group = new Index3D(ImplicitGemmKernel.ThreadsPerSide, ImplicitGemmKernel.ThreadsPerSide, 1);
