@@ -30,7 +30,7 @@ public sealed unsafe class GpuConvolutionTests(SimulatorFixture fixture)
         { "stride 3 over a 2×2 kernel: pixels no tap reads", new ConvGeometry(1, 2, 7, 7, 2, 2, 2, 3, 3), true, false },
         { "66 output channels: two row tiles", new ConvGeometry(1, 2, 6, 6, 66, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1), true, true },
         { "65 input channels: two input-gradient row tiles", new ConvGeometry(1, 65, 4, 4, 2, 3, 3, PadTop: 1, PadBottom: 0, PadLeft: 0, PadRight: 1), false, false },
-        { "deep weight gradient: split by default", new ConvGeometry(2, 1, 24, 24, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1), true, false },
+        { "15 depth steps: 3 weight-gradient splits of 5", new ConvGeometry(2, 1, 12, 10, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1), true, false },
     };
 
     /// <summary>Forward, both dtypes, against the reference (plus bias, then ReLU, applied to it in double).</summary>
@@ -52,15 +52,16 @@ public sealed unsafe class GpuConvolutionTests(SimulatorFixture fixture)
         AssertBackwardData<double>(name, g);
     }
 
-    /// <summary>Weight gradient, both dtypes, with the default split and with 1 and 3 explicit splits.</summary>
+    /// <summary>
+    /// Weight gradient: float with the default split (one, at these depths), double with 3 explicit splits summed by
+    /// the second kernel (the deep-enough-to-split sizes are too slow for the simulator; the chooser is tested alone).
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void BackwardWeightMatchesReference(string name, ConvGeometry g, bool bias, bool relu)
     {
         _ = (bias, relu);
         AssertBackwardWeight<float>(name, g, splits: null);
-        AssertBackwardWeight<double>(name, g, splits: null);
-        AssertBackwardWeight<float>(name, g, splits: 1);
         AssertBackwardWeight<double>(name, g, splits: 3);
     }
 
@@ -85,7 +86,7 @@ public sealed unsafe class GpuConvolutionTests(SimulatorFixture fixture)
     [Fact]
     public void WeightGradientIsDeterministic()
     {
-        var g = new ConvGeometry(2, 1, 24, 24, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1);
+        var g = new ConvGeometry(2, 1, 12, 10, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1);
         var random = new Random(5);
         float[] x = GpuComparison.Random<float>(random, g.Batch * g.InImageSize, 1, false);
         float[] dy = GpuComparison.Random<float>(random, g.Batch * g.OutImageSize, 1, false);
