@@ -28,8 +28,8 @@ public sealed unsafe class GpuConvolutionTests(SimulatorFixture fixture)
         { "1×1", new ConvGeometry(2, 7, 5, 6, 9, 1, 1), true, true },
         { "1-D", new ConvGeometry(3, 4, 1, 17, 5, 1, 3, 1, 2, PadLeft: 1, PadRight: 1), false, true },
         { "stride 3 over a 2×2 kernel: pixels no tap reads", new ConvGeometry(1, 2, 7, 7, 2, 2, 2, 3, 3), true, false },
-        { "66 output channels: two row tiles", new ConvGeometry(1, 2, 6, 6, 66, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1), true, true },
-        { "65 input channels: two input-gradient row tiles", new ConvGeometry(1, 65, 4, 4, 2, 3, 3, PadTop: 1, PadBottom: 0, PadLeft: 0, PadRight: 1), false, false },
+        { "66 output channels: two row tiles", new ConvGeometry(1, 2, 6, 6, 66, 2, 2, PadTop: 1, PadBottom: 0, PadLeft: 0, PadRight: 1), true, true },
+        { "65 input channels: two input-gradient row tiles", new ConvGeometry(1, 65, 4, 4, 2, 2, 2, PadTop: 1, PadBottom: 0, PadLeft: 0, PadRight: 1), false, false },
         { "15 depth steps: 3 weight-gradient splits of 5", new ConvGeometry(2, 1, 12, 10, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1), true, false },
     };
 
@@ -86,7 +86,7 @@ public sealed unsafe class GpuConvolutionTests(SimulatorFixture fixture)
     [Fact]
     public void WeightGradientIsDeterministic()
     {
-        var g = new ConvGeometry(2, 1, 12, 10, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1);
+        var g = new ConvGeometry(1, 1, 12, 10, 2, 3, 3, PadTop: 1, PadBottom: 1, PadLeft: 1, PadRight: 1);
         var random = new Random(5);
         float[] x = GpuComparison.Random<float>(random, g.Batch * g.InImageSize, 1, false);
         float[] dy = GpuComparison.Random<float>(random, g.Batch * g.OutImageSize, 1, false);
