@@ -1,0 +1,74 @@
+using System.Reflection;
+using Engine.Kernels.Gpu;
+using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace Engine.Tests.Gpu;
+
+/// <summary>
+/// The three implicit-GEMM convolution kernels compile for the real GPU backends with no device present: to PTX
+/// and to OpenCL C for a device without subgroups (like PoCL), with shared-memory tiles and barriers and no warp
+/// shuffles or subgroup calls, which the CPU simulator would not notice.
+/// </summary>
+public sealed class GpuConvolutionBackendTests
+{
+    /// <summary>Each pass in each element type.</summary>
+    public static TheoryData<string, string> Kernels() => new()
+    {
+        { "ForwardPass`1", "float" },
+        { "ForwardPass`1", "double" },
+        { "BackwardDataPass`1", "float" },
+        { "BackwardWeightPass`1", "double" },
+    };
+
+    /// <summary>PTX for sm_70: shared memory and bar.sync, no shuffles, no local-memory arrays.</summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToPtx(string pass, string element)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70),
+            CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(pass, element), default(KernelSpecialization));
+        string ptx = compiled.PTXAssembly;
+        Assert.Contains(".entry", ptx);
+        Assert.Contains(element == "float" ? ".f32" : ".f64", ptx);
+        Assert.Contains(".shared", ptx);
+        Assert.Contains("bar.sync", ptx);
+        Assert.DoesNotContain("shfl", ptx);
+        // The 4×4 accumulators and the decoded column stay in registers.
+        Assert.DoesNotContain(".local", ptx);
+    }
+
+    /// <summary>OpenCL C for a device with doubles but no subgroups: local memory, barriers, no sub_group calls.</summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToOpenClWithoutSubgroups(string pass, string element)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false,
+            int64_Atomics: false, subGroups: false);
+        using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(pass, element), default(KernelSpecialization));
+        Assert.Contains("kernel", compiled.Source);
+        Assert.Contains("work_group_barrier", compiled.Source);
+        Assert.Contains($"local {element}", compiled.Source);
+        Assert.DoesNotContain("sub_group", compiled.Source);
+    }
+
+    private static EntryPointDescription EntryPoint(string pass, string element)
+    {
+        Type elementType = element == "float" ? typeof(float) : typeof(double);
+        Type passType = typeof(GpuConvolution).Assembly.GetType($"Engine.Kernels.Gpu.{pass}", throwOnError: true)!
+            .MakeGenericType(elementType);
+        MethodInfo method = typeof(ImplicitGemmKernel).GetMethod(nameof(ImplicitGemmKernel.Run), BindingFlags.Public | BindingFlags.Static)!
+            .MakeGenericMethod(elementType, passType);
+        return EntryPointDescription.FromExplicitlyGroupedKernel(method);
+    }
+}
