@@ -32,7 +32,7 @@ public static class GpuNormalization
         Require(kernel, nameof(variance), variance.Length, channels);
         if (channels == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, ChannelLayout, ArrayView<T>, ArrayView<T>, ArrayView<T>>>(accelerator, kernel,
-            NormalizationKernels<float, GpuFloatMath>.BatchStatistics.On, NormalizationKernels<double, GpuDoubleMath>.BatchStatistics.On);
+            NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.BatchStatistics.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.BatchStatistics.On);
         launch(ColumnBlocks.Launch(channels, layout.PerChannel, 1), layout, x, mean, variance);
     }
 
@@ -63,7 +63,7 @@ public static class GpuNormalization
         CheckEpsilon(kernel, eps);
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, ChannelLayout, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, int, ArrayView<T>>>(
-            accelerator, kernel, NormalizationKernels<float, GpuFloatMath>.BatchForward.On, NormalizationKernels<double, GpuDoubleMath>.BatchForward.On);
+            accelerator, kernel, NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.BatchForward.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.BatchForward.On);
         launch(GridStride.Threads(n), layout, x, mean, variance, weight, bias, Scalar<T>(eps), flags, y);
     }
 
@@ -105,7 +105,7 @@ public static class GpuNormalization
         CheckEpsilon(kernel, eps);
         if (channels == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, ChannelLayout, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, int>>(
-            accelerator, kernel, NormalizationKernels<float, GpuFloatMath>.BatchBackward.On, NormalizationKernels<double, GpuDoubleMath>.BatchBackward.On);
+            accelerator, kernel, NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.BatchBackward.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.BatchBackward.On);
         launch(ColumnBlocks.Launch(channels, layout.PerChannel, 1), layout, x, dy, mean, variance, weight, dx, dWeight, dBias, Scalar<T>(eps), flags);
     }
 
@@ -134,7 +134,7 @@ public static class GpuNormalization
         CheckEpsilon(kernel, eps);
         if (rows == 0) return;
         var launch = ElementType.Pick<T, Action<KernelConfig, long, long, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, int, ArrayView<T>, ArrayView<T>, ArrayView<T>>>(
-            accelerator, kernel, NormalizationKernels<float, GpuFloatMath>.LayerForward.On, NormalizationKernels<double, GpuDoubleMath>.LayerForward.On);
+            accelerator, kernel, NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.LayerForward.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.LayerForward.On);
         launch(ColumnBlocks.Launch(rows, rowLength, 1), rows, rowLength, x, weight, bias, Scalar<T>(eps), flags, y, mean, invStd);
     }
 
@@ -170,7 +170,7 @@ public static class GpuNormalization
         if (NormalizationFlags.Has(flags, NormalizationFlags.Dx) && rows > 0 && rowLength > 0)
         {
             var rowsLaunch = ElementType.Pick<T, Action<KernelConfig, long, long, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, ArrayView<T>>>(
-                accelerator, kernel, NormalizationKernels<float, GpuFloatMath>.LayerBackwardRows.On, NormalizationKernels<double, GpuDoubleMath>.LayerBackwardRows.On);
+                accelerator, kernel, NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.LayerBackwardRows.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.LayerBackwardRows.On);
             rowsLaunch(ColumnBlocks.Launch(rows, rowLength, 1), rows, rowLength, x, dy, mean, invStd, weight, flags, dx);
         }
         if ((flags & (NormalizationFlags.DWeight | NormalizationFlags.DBias)) != 0 && rowLength > 0)
@@ -178,7 +178,7 @@ public static class GpuNormalization
             // Rows = 0 still launches: the column sums are then 0 and must be written.
             int columns = ColumnBlocks.Columns(rowLength);
             var columnsLaunch = ElementType.Pick<T, Action<KernelConfig, long, long, int, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, ArrayView<T>, ArrayView<T>>>(
-                accelerator, kernel, NormalizationKernels<float, GpuFloatMath>.LayerBackwardColumns.On, NormalizationKernels<double, GpuDoubleMath>.LayerBackwardColumns.On);
+                accelerator, kernel, NormalizationKernels<float, GpuFloatMath, GpuFloatCounts>.LayerBackwardColumns.On, NormalizationKernels<double, GpuDoubleMath, GpuDoubleCounts>.LayerBackwardColumns.On);
             columnsLaunch(ColumnBlocks.Launch(ColumnBlocks.Blocks(1, rowLength, columns), rows, columns), rows, rowLength, columns, x, dy, mean, invStd, flags, dWeight, dBias);
         }
     }

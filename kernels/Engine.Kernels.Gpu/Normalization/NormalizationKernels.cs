@@ -40,7 +40,7 @@ internal static class NormalizationFlags
 /// sums them, two passes for the variance (the mean first, then the squared deviations from it), so a large mean
 /// next to a small spread keeps its digits. No atomics: results do not depend on scheduling.
 /// </summary>
-internal static class NormalizationKernels<T, TMath> where T : unmanaged where TMath : struct, IGpuScalarMath<T>
+internal static class NormalizationKernels<T, TMath, TCount> where T : unmanaged where TMath : struct, IGpuScalarMath<T> where TCount : struct, IGpuCountConversion<T>
 {
     /// <summary>Per-channel mean and biased variance.</summary>
     public static readonly LoadedKernel<Action<KernelConfig, ChannelLayout, ArrayView<T>, ArrayView<T>, ArrayView<T>>> BatchStatistics =
@@ -78,7 +78,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
             T sum = m.Constant(0);
             for (long k = thread; k < count; k += Group.DimX) sum = m.Add(sum, x[layout.Offset(c, k)]);
             T total = GroupSum(partial, sum);
-            T mu = count == 0 ? m.Constant(0) : m.Div(total, m.Constant(count));
+            T mu = count == 0 ? m.Constant(0) : m.Div(total, default(TCount).FromCount(count));
             Group.Barrier();
             T squares = m.Constant(0);
             for (long k = thread; k < count; k += Group.DimX)
@@ -90,7 +90,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
             if (thread == 0)
             {
                 mean[c] = mu;
-                variance[c] = count == 0 ? m.Constant(0) : m.Div(m2, m.Constant(count));
+                variance[c] = count == 0 ? m.Constant(0) : m.Div(m2, default(TCount).FromCount(count));
             }
             Group.Barrier();
         }
@@ -143,7 +143,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
             T centeredScale = m.Constant(0), constant = m.Constant(0);
             if (NormalizationFlags.Has(flags, NormalizationFlags.Training))
             {
-                T total = m.Constant(count);
+                T total = default(TCount).FromCount(count);
                 centeredScale = m.Neg(m.Div(m.Mul(m.Mul(m.Mul(k0, invStd), invStd), sumDyCentered), total));
                 constant = m.Neg(m.Div(m.Mul(k0, sumDy), total));
             }
@@ -167,7 +167,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
             T sum = m.Constant(0);
             for (long j = thread; j < length; j += Group.DimX) sum = m.Add(sum, x[start + j]);
             T total = GroupSum(partial, sum);
-            T mu = length == 0 ? m.Constant(0) : m.Div(total, m.Constant(length));
+            T mu = length == 0 ? m.Constant(0) : m.Div(total, default(TCount).FromCount(length));
             Group.Barrier();
             T squares = m.Constant(0);
             for (long j = thread; j < length; j += Group.DimX)
@@ -176,7 +176,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
                 squares = m.Add(squares, m.Mul(d, d));
             }
             T m2 = GroupSum(partial, squares);
-            T variance = length == 0 ? m.Constant(0) : m.Div(m2, m.Constant(length));
+            T variance = length == 0 ? m.Constant(0) : m.Div(m2, default(TCount).FromCount(length));
             T scale = m.Div(m.Constant(1), m.Sqrt(m.Add(variance, eps)));
             for (long j = thread; j < length; j += Group.DimX)
             {
@@ -215,7 +215,7 @@ internal static class NormalizationKernels<T, TMath> where T : unmanaged where T
             Group.Barrier();
             sumGNormalized = GroupSum(partial, sumGNormalized);
             Group.Barrier();
-            T meanG = m.Div(sumG, m.Constant(length)), meanGNormalized = m.Div(sumGNormalized, m.Constant(length));
+            T meanG = m.Div(sumG, default(TCount).FromCount(length)), meanGNormalized = m.Div(sumGNormalized, default(TCount).FromCount(length));
             for (long j = thread; j < length; j += Group.DimX)
             {
                 T g = weighted ? m.Mul(dy[start + j], weight[j]) : dy[start + j];

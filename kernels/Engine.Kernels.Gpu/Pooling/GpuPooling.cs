@@ -32,7 +32,7 @@ public static class GpuPooling
         long n = planes * g.OutPlane;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, PoolWindows, ArrayView<T>, ArrayView<T>, ArrayView<int>, long>>(
-            accelerator, kernel, PoolingKernels<float, GpuFloatMath>.MaxForward.On, PoolingKernels<double, GpuDoubleMath>.MaxForward.On);
+            accelerator, kernel, PoolingKernels<float, GpuFloatMath, GpuFloatCounts>.MaxForward.On, PoolingKernels<double, GpuDoubleMath, GpuDoubleCounts>.MaxForward.On);
         launch(GridStride.Threads(n), g, x, y, argmax, n);
     }
 
@@ -58,7 +58,7 @@ public static class GpuPooling
         long n = planes * g.InPlane;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, PoolWindows, ArrayView<T>, ArrayView<int>, ArrayView<T>, long>>(
-            accelerator, kernel, PoolingKernels<float, GpuFloatMath>.MaxBackward.On, PoolingKernels<double, GpuDoubleMath>.MaxBackward.On);
+            accelerator, kernel, PoolingKernels<float, GpuFloatMath, GpuFloatCounts>.MaxBackward.On, PoolingKernels<double, GpuDoubleMath, GpuDoubleCounts>.MaxBackward.On);
         launch(GridStride.Threads(n), g, dy, argmax, dx, n);
     }
 
@@ -80,7 +80,7 @@ public static class GpuPooling
         long n = planes * g.OutPlane;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, PoolWindows, int, ArrayView<T>, ArrayView<T>, long>>(
-            accelerator, kernel, PoolingKernels<float, GpuFloatMath>.AvgForward.On, PoolingKernels<double, GpuDoubleMath>.AvgForward.On);
+            accelerator, kernel, PoolingKernels<float, GpuFloatMath, GpuFloatCounts>.AvgForward.On, PoolingKernels<double, GpuDoubleMath, GpuDoubleCounts>.AvgForward.On);
         launch(GridStride.Threads(n), g, countIncludePad ? 1 : 0, x, y, n);
     }
 
@@ -102,7 +102,7 @@ public static class GpuPooling
         long n = planes * g.InPlane;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, PoolWindows, int, ArrayView<T>, ArrayView<T>, long>>(
-            accelerator, kernel, PoolingKernels<float, GpuFloatMath>.AvgBackward.On, PoolingKernels<double, GpuDoubleMath>.AvgBackward.On);
+            accelerator, kernel, PoolingKernels<float, GpuFloatMath, GpuFloatCounts>.AvgBackward.On, PoolingKernels<double, GpuDoubleMath, GpuDoubleCounts>.AvgBackward.On);
         launch(GridStride.Threads(n), g, countIncludePad ? 1 : 0, dy, dx, n);
     }
 
@@ -130,7 +130,7 @@ public static class GpuPooling
         long n = planes * outHeight * outWidth;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, int, BilinearAxis, BilinearAxis, ArrayView<T>, ArrayView<T>, long>>(
-            accelerator, kernel, UpsampleKernels<float, GpuFloatMath>.Forward.On, UpsampleKernels<double, GpuDoubleMath>.Forward.On);
+            accelerator, kernel, UpsampleKernels<float, GpuFloatMath, GpuFloatCounts>.Forward.On, UpsampleKernels<double, GpuDoubleMath, GpuDoubleCounts>.Forward.On);
         launch(GridStride.Threads(n), mode == UpsampleMode.Bilinear ? 1 : 0, new BilinearAxis(height, outHeight), new BilinearAxis(width, outWidth), x, y, n);
     }
 
@@ -155,7 +155,7 @@ public static class GpuPooling
         long n = planes * height * width;
         if (n == 0) return;
         var launch = ElementType.Pick<T, Action<Index1D, int, BilinearAxis, BilinearAxis, ArrayView<T>, ArrayView<T>, long>>(
-            accelerator, kernel, UpsampleKernels<float, GpuFloatMath>.Backward.On, UpsampleKernels<double, GpuDoubleMath>.Backward.On);
+            accelerator, kernel, UpsampleKernels<float, GpuFloatMath, GpuFloatCounts>.Backward.On, UpsampleKernels<double, GpuDoubleMath, GpuDoubleCounts>.Backward.On);
         launch(GridStride.Threads(n), mode == UpsampleMode.Bilinear ? 1 : 0, new BilinearAxis(height, outHeight), new BilinearAxis(width, outWidth), dy, dx, n);
     }
 

@@ -8,7 +8,7 @@ namespace Engine.Kernels.Gpu;
 /// per input cell backward, gathering the output cells of the windows that cover it in ascending output order (the
 /// order the CPU scatter adds them in), so no two threads write one cell and no atomics are needed.
 /// </summary>
-internal static class PoolingKernels<T, TMath> where T : unmanaged where TMath : struct, IGpuScalarMath<T>
+internal static class PoolingKernels<T, TMath, TCount> where T : unmanaged where TMath : struct, IGpuScalarMath<T> where TCount : struct, IGpuCountConversion<T>
 {
     /// <summary>Max pooling forward, loaded once per accelerator.</summary>
     public static readonly LoadedKernel<Action<Index1D, PoolWindows, ArrayView<T>, ArrayView<T>, ArrayView<int>, long>> MaxForward =
@@ -88,7 +88,7 @@ internal static class PoolingKernels<T, TMath> where T : unmanaged where TMath :
             for (int h = h0; h < h1; h++)
                 for (int w = w0; w < w1; w++)
                     sum = m.Add(sum, x[plane + h * g.Width + w]);
-            y[index] = m.Div(sum, m.Constant(g.Divisor(countIncludePad != 0, h0, h1, w0, w1)));
+            y[index] = m.Div(sum, default(TCount).FromCount(g.Divisor(countIncludePad != 0, h0, h1, w0, w1)));
         }
     }
 
@@ -106,7 +106,7 @@ internal static class PoolingKernels<T, TMath> where T : unmanaged where TMath :
                 for (int ow = g.FirstCoveringColumn(w); ow <= g.LastCoveringColumn(w); ow++)
                 {
                     int divisor = g.Divisor(countIncludePad != 0, g.RowStart(oh), g.RowEnd(oh), g.ColumnStart(ow), g.ColumnEnd(ow));
-                    sum = m.Add(sum, m.Div(dy[outPlaneStart + oh * g.OutWidth + ow], m.Constant(divisor)));
+                    sum = m.Add(sum, m.Div(dy[outPlaneStart + oh * g.OutWidth + ow], default(TCount).FromCount(divisor)));
                 }
             dx[index] = sum;
         }

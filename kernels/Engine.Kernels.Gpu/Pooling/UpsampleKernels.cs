@@ -60,7 +60,7 @@ internal readonly struct BilinearAxis(int length, int outLength)
 /// The upsampling kernels for one element type: one thread per output cell forward, one per input cell backward
 /// (a gather over the output cells that read it, so no atomics). Mode 0 is nearest, 1 bilinear.
 /// </summary>
-internal static class UpsampleKernels<T, TMath> where T : unmanaged where TMath : struct, IGpuScalarMath<T>
+internal static class UpsampleKernels<T, TMath, TCount> where T : unmanaged where TMath : struct, IGpuScalarMath<T> where TCount : struct, IGpuCountConversion<T>
 {
     /// <summary>The forward kernel, loaded once per accelerator.</summary>
     public static readonly LoadedKernel<Action<Index1D, int, BilinearAxis, BilinearAxis, ArrayView<T>, ArrayView<T>, long>> Forward =
@@ -171,5 +171,5 @@ internal static class UpsampleKernels<T, TMath> where T : unmanaged where TMath 
         return tap == 0 ? m.Sub(m.Constant(1), upper) : upper;
     }
 
-    private static T Weight(TMath m, long remainder, long denominator) => m.Div(m.Constant(remainder), m.Constant(denominator));
+    private static T Weight(TMath m, long remainder, long denominator) => m.Div(default(TCount).FromCount(remainder), default(TCount).FromCount(denominator));
 }
