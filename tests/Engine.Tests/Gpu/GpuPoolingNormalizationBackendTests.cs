@@ -1,0 +1,87 @@
+using System.Reflection;
+using Engine.Kernels.Gpu;
+using ILGPU;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace Engine.Tests.Gpu;
+
+/// <summary>
+/// The pooling, upsampling and normalisation kernels compile for the real GPU backends with no device present: to
+/// PTX (CUDA) and to OpenCL C for a device without subgroups (like PoCL). The group-per-channel/row kernels use
+/// shared memory and barriers; none uses subgroups.
+/// </summary>
+public sealed class GpuPoolingNormalizationBackendTests
+{
+    /// <summary>Kernel class, method, and whether it is launched with explicit groups (shared memory, barriers).</summary>
+    public static TheoryData<string, string, bool> Kernels() => new()
+    {
+        { "Pooling", "MaxForwardKernel", false },
+        { "Pooling", "MaxBackwardKernel", false },
+        { "Pooling", "AvgForwardKernel", false },
+        { "Pooling", "AvgBackwardKernel", false },
+        { "Upsample", "ForwardKernel", false },
+        { "Upsample", "BackwardKernel", false },
+        { "Normalization", "BatchStatisticsKernel", true },
+        { "Normalization", "BatchForwardKernel", false },
+        { "Normalization", "BatchBackwardKernel", true },
+        { "Normalization", "LayerForwardKernel", true },
+        { "Normalization", "LayerBackwardRowsKernel", true },
+        { "Normalization", "LayerBackwardColumnsKernel", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToPtx(string family, string kernel, bool grouped)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70),
+            CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        foreach (bool single in new[] { true, false })
+        {
+            var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(family, kernel, single, grouped), default(KernelSpecialization));
+            Assert.Contains(".entry", compiled.PTXAssembly);
+            Assert.Contains(single ? ".f32" : ".f64", compiled.PTXAssembly);
+            // The float kernels need no double support (GPUs without fast fp64 run them at full speed).
+            if (single) Assert.DoesNotContain(".f64", compiled.PTXAssembly);
+            Assert.Equal(grouped, compiled.PTXAssembly.Contains(".shared"));
+            Assert.Equal(grouped, compiled.PTXAssembly.Contains("bar.sync"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void CompilesToOpenClWithoutSubgroups(string family, string kernel, bool grouped)
+    {
+        using var context = Context.Create(builder => builder.EnableAlgorithms());
+        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false,
+            int64_Atomics: false, subGroups: false);
+        using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
+        foreach (bool single in new[] { true, false })
+        {
+            var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(family, kernel, single, grouped), default(KernelSpecialization));
+            Assert.Contains("kernel", compiled.Source);
+            Assert.Equal(grouped, compiled.Source.Contains("work_group_barrier"));
+            Assert.DoesNotContain("sub_group", compiled.Source);
+            Assert.DoesNotContain("atomic", compiled.Source);
+        }
+    }
+
+    private static EntryPointDescription EntryPoint(string family, string kernel, bool single, bool grouped)
+    {
+        Type open = family switch
+        {
+            "Pooling" => typeof(PoolingKernels<,,>),
+            "Upsample" => typeof(UpsampleKernels<,,>),
+            _ => typeof(NormalizationKernels<,,>),
+        };
+        Type type = single ? open.MakeGenericType(typeof(float), typeof(GpuFloatMath), typeof(GpuFloatCounts)) : open.MakeGenericType(typeof(double), typeof(GpuDoubleMath), typeof(GpuDoubleCounts));
+        MethodInfo method = type.GetMethod(kernel, BindingFlags.NonPublic | BindingFlags.Static)!;
+        return grouped ? EntryPointDescription.FromExplicitlyGroupedKernel(method) : EntryPointDescription.FromImplicitlyGroupedKernel(method);
+    }
+}
