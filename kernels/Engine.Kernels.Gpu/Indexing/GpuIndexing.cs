@@ -35,7 +35,7 @@ public static class GpuIndexing
         Run(accelerator, kernel, index, total, count, axisLength, inner, fault => launch(GridStride.Threads(total), x, index, y, fault, total, count, axisLength, inner));
     }
 
-    /// <summary>y[o, index[o, j, i], i] += src[o, j, i]; repeated indices accumulate (atomically, in no fixed order).</summary>
+    /// <summary>y[o, index[o, j, i], i] += src[o, j, i]; repeated indices accumulate (atomically, in no fixed order; a NaN in y or src makes NaN, as on the CPU).</summary>
     /// <typeparam name="T">float, double or int.</typeparam>
     /// <param name="accelerator">The accelerator holding the views.</param>
     /// <param name="y">Accumulated into, [outer, axisLength, inner] contiguous.</param>
@@ -52,10 +52,12 @@ public static class GpuIndexing
         const string kernel = "GpuIndexing.ScatterAdd";
         ArgumentNullException.ThrowIfNull(accelerator);
         long total = Check(kernel, outer, axisLength, inner, count, y.Length, nameof(y), index.Length, src.Length, nameof(src));
+        // CUDA adds floats natively; elsewhere a bitwise compare-and-swap loop, which also ends when y holds NaN.
+        bool native = accelerator.AcceleratorType == AcceleratorType.Cuda;
         var launch = (Action<Index1D, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<long>, long, long, long, long>)(
-            typeof(T) == typeof(float) ? (object)ScatterAddKernel<float, FloatAtomicAdd>.Loaded.On(accelerator)
-            : typeof(T) == typeof(double) ? ScatterAddKernel<double, DoubleAtomicAdd>.Loaded.On(accelerator)
-            : typeof(T) == typeof(int) ? ScatterAddKernel<int, IntAtomicAdd>.Loaded.On(accelerator)
+            typeof(T) == typeof(float) ? native ? ScatterAddKernel<float, FloatAtomicAdd>.Loaded.On(accelerator) : ScatterAddKernel<float, FloatBitwiseAtomicAdd>.Loaded.On(accelerator)
+            : typeof(T) == typeof(double) ? native ? ScatterAddKernel<double, DoubleAtomicAdd>.Loaded.On(accelerator) : ScatterAddKernel<double, DoubleBitwiseAtomicAdd>.Loaded.On(accelerator)
+            : typeof(T) == typeof(int) ? (object)ScatterAddKernel<int, IntAtomicAdd>.Loaded.On(accelerator)
             : throw new NotSupportedException($"{kernel} supports float, double and int, not {typeof(T).FullName}."));
         if (total == 0) return;
         Run(accelerator, kernel, index, total, count, axisLength, inner, fault => launch(GridStride.Threads(total), y, index, src, fault, total, count, axisLength, inner));

@@ -10,7 +10,7 @@ internal interface IGpuAtomicAdd<T> where T : unmanaged
     void Add(ArrayView<T> y, long k, T value);
 }
 
-/// <summary>float atomic add.</summary>
+/// <summary>float atomic add, the device's own (native on CUDA; ILGPU emulates it elsewhere).</summary>
 internal readonly struct FloatAtomicAdd : IGpuAtomicAdd<float>
 {
     public void Add(ArrayView<float> y, long k, float value) => Atomic.Add(ref y[k], value);
@@ -20,6 +20,41 @@ internal readonly struct FloatAtomicAdd : IGpuAtomicAdd<float>
 internal readonly struct DoubleAtomicAdd : IGpuAtomicAdd<double>
 {
     public void Add(ArrayView<double> y, long k, double value) => Atomic.Add(ref y[k], value);
+}
+
+/// <summary>
+/// float atomic add as a compare-and-swap loop that compares the bits: ILGPU's emulation (OpenCL, the CPU
+/// simulator) compares the floats, so it never leaves the loop once the target is NaN.
+/// </summary>
+internal readonly struct FloatBitwiseAtomicAdd : IGpuAtomicAdd<float>
+{
+    public void Add(ArrayView<float> y, long k, float value)
+    {
+        ArrayView<uint> bits = y.Cast<uint>();
+        uint seen = bits[k], assumed;
+        do
+        {
+            assumed = seen;
+            seen = Atomic.CompareExchange(ref bits[k], assumed, Interop.FloatAsInt(Interop.IntAsFloat(assumed) + value));
+        }
+        while (seen != assumed);
+    }
+}
+
+/// <summary>double atomic add as a compare-and-swap loop that compares the bits (see <see cref="FloatBitwiseAtomicAdd"/>).</summary>
+internal readonly struct DoubleBitwiseAtomicAdd : IGpuAtomicAdd<double>
+{
+    public void Add(ArrayView<double> y, long k, double value)
+    {
+        ArrayView<ulong> bits = y.Cast<ulong>();
+        ulong seen = bits[k], assumed;
+        do
+        {
+            assumed = seen;
+            seen = Atomic.CompareExchange(ref bits[k], assumed, Interop.FloatAsInt(Interop.IntAsFloat(assumed) + value));
+        }
+        while (seen != assumed);
+    }
 }
 
 /// <summary>int atomic add.</summary>
