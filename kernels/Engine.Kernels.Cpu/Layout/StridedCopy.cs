@@ -46,7 +46,7 @@ public static unsafe class StridedCopy
             for (long i = 0; i < n; i++)
             {
                 TSrc v = s[i * strideSrc];
-                d[i * strideDst] = TSrc.IsNaN(v) ? TDst.Zero : TDst.CreateSaturating(v);
+                d[i * strideDst] = TDst.CreateSaturating(v); // NaN stays NaN in a float, becomes 0 in an int
             }
         });
     }

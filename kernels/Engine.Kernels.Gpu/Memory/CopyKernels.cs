@@ -6,7 +6,7 @@ namespace Engine.Kernels.Gpu;
 
 /// <summary>
 /// One element type's side of a conversion: read as double (exact for float, int and byte) and written from a
-/// double with the CPU's rule (StridedCopy.Convert: NaN → 0, otherwise a saturating conversion that truncates
+/// double with the CPU's rule (StridedCopy.Convert: a saturating conversion, NaN kept in floats and 0 in ints, that truncates
 /// toward zero for int; the backend's ToBool for byte: non-zero, NaN included, → 1).
 /// </summary>
 internal interface IGpuElementConversion<T> where T : unmanaged
@@ -21,14 +21,14 @@ internal interface IGpuElementConversion<T> where T : unmanaged
 internal readonly struct FloatConversion : IGpuElementConversion<float>
 {
     public double Read(float x) => x;
-    public float Write(double v) => XMath.IsNaN(v) ? 0f : (float)v;
+    public float Write(double v) => (float)v;
 }
 
 /// <summary>double.</summary>
 internal readonly struct DoubleConversion : IGpuElementConversion<double>
 {
     public double Read(double x) => x;
-    public double Write(double v) => XMath.IsNaN(v) ? 0.0 : v;
+    public double Write(double v) => v;
 }
 
 /// <summary>int: truncation toward zero, saturated to [int.MinValue, int.MaxValue], NaN → 0.</summary>

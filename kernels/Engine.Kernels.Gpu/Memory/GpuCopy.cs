@@ -28,7 +28,7 @@ public static class GpuCopy
 
     /// <summary>
     /// Enqueues dst[idx] = convert(src[idx]) for every index of <paramref name="shape"/>. The same type copies the
-    /// bits; otherwise as the CPU's StridedCopy.Convert: NaN → 0 (into float and double too), float → int
+    /// bits; otherwise as the CPU's StridedCopy.Convert: NaN stays NaN in float and double and is 0 in int, float → int
     /// truncates toward zero and saturates (±∞ → int.MaxValue/MinValue); into byte (Bool), any non-zero value,
     /// NaN included, is 1.
     /// </summary>
