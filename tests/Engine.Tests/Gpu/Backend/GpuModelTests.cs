@@ -16,7 +16,7 @@ public sealed class GpuModelTests
         .Add(new Dense(10, activation: Activation.Softmax));
 
     /// <summary>
-    /// One epoch of the MNIST MLP (reduced: 1,024 training digits) on the GPU device reaches the CPU's test accuracy
+    /// One epoch of the MNIST MLP (reduced: 512 training digits) on the GPU device reaches the CPU's test accuracy
     /// within noise, and the weights it ends with agree with the CPU's closely (same seed, same batches).
     /// </summary>
     [Fact]
@@ -24,14 +24,14 @@ public sealed class GpuModelTests
     {
         var train = Digits.Value.Train;
         var test = Digits.Value.Test;
-        var (x, y) = (train.Images.Narrow(0, 0, 1024).Reshape(1024, 784), train.Labels.Narrow(0, 0, 1024));
+        var (x, y) = (train.Images.Narrow(0, 0, 512).Reshape(512, 784), train.Labels.Narrow(0, 0, 512));
         var (testX, testY) = (test.Images.Narrow(0, 0, 500).Reshape(500, 784), test.Labels.Narrow(0, 0, 500));
 
         (double Accuracy, float[] Weights) Train(Device device)
         {
             var model = Mlp().To(device);
             model.Compile(new Adam(learningRate: 3e-3), Loss.SparseCategoricalCrossentropy, [Metric.Accuracy]);
-            model.Fit(x, y, epochs: 1, batchSize: 64, verbose: 0, seed: 9);
+            model.Fit(x, y, epochs: 1, batchSize: 32, verbose: 0, seed: 9);
             Assert.All(model.Weights, w => Assert.Equal(device, w.Value.Device));
             double accuracy = model.Evaluate(testX, testY, batchSize: 250)["accuracy"];
             return (accuracy, model.Weights.SelectMany(w => w.Value.ToArray<float>()).ToArray());
@@ -39,7 +39,7 @@ public sealed class GpuModelTests
 
         var cpu = Train(Device.Cpu);
         var gpu = Train(GpuTestDevice.Device);
-        Assert.True(cpu.Accuracy > 0.75, $"CPU test accuracy {cpu.Accuracy}");
+        Assert.True(cpu.Accuracy > 0.6, $"CPU test accuracy {cpu.Accuracy}");
         Assert.True(Math.Abs(gpu.Accuracy - cpu.Accuracy) <= 0.02, $"GPU test accuracy {gpu.Accuracy}, CPU {cpu.Accuracy}");
         double num = 0, den = 0;
         for (int i = 0; i < cpu.Weights.Length; i++)
@@ -50,27 +50,40 @@ public sealed class GpuModelTests
         Assert.True(num / den < 1e-6, $"GPU and CPU weights differ: normalised error {num / den:E2}");
     }
 
-    /// <summary>A small CNN (convolution, pooling, batch norm, dropout) trains on the GPU: its loss falls, and Predict runs there.</summary>
+    /// <summary>
+    /// A small CNN (convolution, pooling, batch norm, dropout) trains on the GPU as on the CPU: the same seed gives the
+    /// same per-epoch losses (within float rounding), the loss falls, and Predict runs on the GPU. The digits are
+    /// cropped to their central 14×14 pixels and few, because the simulator runs convolutions slowly.
+    /// </summary>
     [Fact]
-    public void ACnnTrainsOnTheGpu()
+    public void ACnnTrainsOnTheGpuAsOnTheCpu()
     {
         var train = Digits.Value.Train;
-        var (x, y) = (train.Images.Narrow(0, 0, 256), train.Labels.Narrow(0, 0, 256));
-        var model = new Sequential(seed: 2)
-            .Add(new Input(1, 28, 28))
-            .Add(new Conv2D(8, 3, activation: Activation.ReLU))
-            .Add(new MaxPool2D(2))
-            .Add(new BatchNormalization())
-            .Add(new Flatten())
-            .Add(new Dropout(0.2))
-            .Add(new Dense(10, activation: Activation.Softmax))
-            .To(GpuTestDevice.Device);
-        model.Compile(new Sgd(learningRate: 0.05, momentum: 0.9), Loss.SparseCategoricalCrossentropy, [Metric.Accuracy]);
-        var history = model.Fit(x, y, epochs: 3, batchSize: 32, verbose: 0);
-        Assert.True(history["loss"][2] < history["loss"][0] * 0.8, $"loss {string.Join(", ", history["loss"])}");
-        var predictions = model.Predict(x.Narrow(0, 0, 16));
-        Assert.Equal(GpuTestDevice.Device, predictions.Device);
-        Assert.Equal(new Shape(16, 10), predictions.Shape);
+        var x = train.Images.Narrow(0, 0, 32).Slice(2, 7, 21).Slice(3, 7, 21).Contiguous();
+        var y = train.Labels.Narrow(0, 0, 32);
+        (double[] Losses, Tensor Predictions) Train(Device device)
+        {
+            var model = new Sequential(seed: 2)
+                .Add(new Input(1, 14, 14))
+                .Add(new Conv2D(4, 3, activation: Activation.ReLU))
+                .Add(new MaxPool2D(2))
+                .Add(new BatchNormalization())
+                .Add(new Flatten())
+                .Add(new Dropout(0.2))
+                .Add(new Dense(10, activation: Activation.Softmax))
+                .To(device);
+            model.Compile(new Adam(learningRate: 1e-2), Loss.SparseCategoricalCrossentropy);
+            var history = model.Fit(x, y, epochs: 3, batchSize: 16, verbose: 0, seed: 4);
+            return ([.. history["loss"]], model.Predict(x.Narrow(0, 0, 8)));
+        }
+        var cpu = Train(Device.Cpu);
+        var gpu = Train(GpuTestDevice.Device);
+        Assert.True(cpu.Losses[2] < cpu.Losses[0] * 0.8, $"CPU loss {string.Join(", ", cpu.Losses)}");
+        for (int epoch = 0; epoch < 3; epoch++)
+            Assert.True(Math.Abs(gpu.Losses[epoch] - cpu.Losses[epoch]) <= 1e-4 * cpu.Losses[epoch],
+                $"epoch {epoch}: GPU loss {gpu.Losses[epoch]}, CPU loss {cpu.Losses[epoch]}");
+        Assert.Equal(GpuTestDevice.Device, gpu.Predictions.Device);
+        BackendComparison.AssertMatches(cpu.Predictions, gpu.Predictions, "CNN predictions after training");
     }
 
     /// <summary>A model moved to the GPU saves and loads like any other; the loaded copy predicts the same on the CPU.</summary>
