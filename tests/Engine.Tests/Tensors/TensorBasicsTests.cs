@@ -49,6 +49,11 @@ public class TensorBasicsTests
         Assert.Equal(4.0, back[0, 1]);
         Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, m.To(DType.Float32).ToArray<float>());
         Assert.Equal(new[] { 1, -2 }, Tensor.FromArray(new[] { 1.7f, -2.9f }).To(DType.Int32).ToArray<int>());
+        // NaN and infinities survive float32 ↔ float64; into int32 NaN becomes 0 and infinities saturate.
+        var specials = Tensor.FromArray(new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0.5f });
+        Assert.Equal(new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity, -0.5 }, specials.To(DType.Float64).ToArray<double>());
+        Assert.Equal(new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0.5f }, specials.To(DType.Float64).To(DType.Float32).ToArray<float>());
+        Assert.Equal(new[] { 0, int.MaxValue, int.MinValue, 0 }, specials.To(DType.Int32).ToArray<int>());
         var e = Assert.Throws<ArgumentException>(() => Tensor.FromArray(new float[5], new Shape(2, 3)));
         Assert.Contains("(2, 3)", e.Message);
         Assert.Throws<InvalidOperationException>(() => m.ToArray<float>());

@@ -18,6 +18,19 @@ public sealed class GpuDeviceTests
         Assert.Contains("libOpenCL.so", openCl.Message);
     }
 
+    /// <summary>The backend tests run on the device ENGINE_TEST_GPU asks for (the simulator when unset), never a stand-in.</summary>
+    [Fact]
+    public void TheRequestedDeviceIsTheOneTested()
+    {
+        var requested = (Environment.GetEnvironmentVariable("ENGINE_TEST_GPU") ?? "simulator").ToLowerInvariant();
+        var expected = requested switch { "opencl" => DeviceKind.OpenCL, "cuda" => DeviceKind.Cuda, _ => DeviceKind.Simulator };
+        var device = GpuTestDevice.Device;
+        Assert.Equal(expected, device.Kind);
+        Assert.True(device.IsGpu);
+        Assert.False(string.IsNullOrWhiteSpace(device.Name));
+        Assert.True(device.MemoryBytes > 0, $"{device} ({device.Name}) reports no memory");
+    }
+
     /// <summary>The list starts with the CPU; the default is the first CUDA device, else the first OpenCL one, else the CPU.</summary>
     [Fact]
     public void DefaultFollowsTheListOfAvailableDevices()
