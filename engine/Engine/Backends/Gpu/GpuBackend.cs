@@ -22,6 +22,7 @@ public sealed partial class GpuBackend : IBackend
 {
     private readonly Device _device;
     private long _liveAtLastCollection;
+    private long _allocatedBytes;
 
     internal GpuBackend(Device device, Accelerator accelerator)
     {
@@ -42,10 +43,14 @@ public sealed partial class GpuBackend : IBackend
     /// </summary>
     public static long CollectionBudget { get; set; } = 256L << 20;
 
+    /// <summary>Total bytes of storage allocated on this device since the process started (a counter for tests and tuning).</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+
     /// <inheritdoc/>
     public Storage Allocate(DType dtype, long count)
     {
         long bytes = count * dtype.SizeOf();
+        Interlocked.Add(ref _allocatedBytes, bytes);
         long live = Interlocked.Read(ref _liveAtLastCollection);
         if (Pool.InUse + bytes > live + Math.Max(CollectionBudget, live)) CollectGarbage();
         try
