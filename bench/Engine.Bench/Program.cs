@@ -15,7 +15,9 @@
 //
 //   dotnet run -c Release --project bench/Engine.Bench -- selfcheck [--device cuda|opencl|simulator|all]
 //       float32 ops on each GPU against the CPU; exit 1 when a normalised error exceeds 1e-6 (2: no GPU).
+#if !QUICK_ONLY
 using BenchmarkDotNet.Running;
+#endif
 using Engine.Bench;
 
 if (args.Length > 0 && args[0] is "quick" or "selfcheck")
@@ -31,5 +33,10 @@ if (args.Length > 0 && args[0] is "quick" or "selfcheck")
     }
 }
 
+#if QUICK_ONLY
+Console.Error.WriteLine("This build has only the quick and selfcheck modes (built with -p:QuickOnly=true).");
+return 2;
+#else
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks<>).Assembly).Run(args);
 return 0;
+#endif

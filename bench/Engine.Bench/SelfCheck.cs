@@ -34,6 +34,7 @@ internal static class SelfCheck
     public static int Run(IReadOnlyList<string> args)
     {
         var options = QuickOptions.Parse(args);
+        Console.WriteLine(MachineInfo.Current().Report());
         var devices = Devices(options.Devices == "cpu" ? "all" : options.Devices);
         if (devices.Count == 0)
         {
