@@ -23,7 +23,12 @@ internal static class TargetSelection
         var chosen = new List<CpuIsa>();
         foreach (var token in Tokens(text))
         {
-            if (token == "all") { chosen.AddRange(hardware); continue; }
+            if (token == "all")
+            {
+                chosen.AddRange(hardware);
+                if (!hardware.Contains(CpuIsa.Avx512)) notes.Add("isa all: avx512 left out, this CPU does not run it in hardware.");
+                continue;
+            }
             var isa = token switch
             {
                 "scalar" => CpuIsa.Scalar,

@@ -25,6 +25,8 @@ public class TargetSelectionTests
         var notes = new List<string>();
         var hardware = TargetSelection.HardwareIsas(avx2: true, avx512: false);
         Assert.Equal([CpuIsa.Scalar, CpuIsa.Avx2], TargetSelection.ParseIsas("all", hardware, CpuIsa.Avx2, notes));
+        Assert.Contains(notes, n => n.StartsWith("isa all", StringComparison.Ordinal));
+        notes.Clear();
         Assert.Equal([CpuIsa.Scalar], TargetSelection.ParseIsas("scalar,avx512", hardware, CpuIsa.Avx2, notes));
         Assert.Contains(notes, n => n.Contains("avx512", StringComparison.Ordinal));
         Assert.Equal([CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512], TargetSelection.HardwareIsas(avx2: true, avx512: true));
