@@ -5,6 +5,7 @@ public enum CaseKind
 {
     Gemm,
     Unary,
+    Copy,
     Softmax,
     Sum,
     MlpStep,

@@ -26,7 +26,21 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
     /// <summary>Elements per row (softmax) or in total (unary, sum).</summary>
     public long Length { get; init; }
 
+    /// <summary>True for cases only a GPU runs (GEMMs the CPU would take minutes over).</summary>
+    public bool GpuOnly { get; init; }
+
     public bool IsGemm => Kind == CaseKind.Gemm;
+
+    /// <summary>
+    /// Bytes of memory traffic per call for the memory-bound cases (one read and one write of each float32 element for
+    /// unary, copy and softmax; one read for sum), so their GB/s can be set against the copy bandwidth; else null.
+    /// </summary>
+    public double? Bytes => Kind switch
+    {
+        CaseKind.Unary or CaseKind.Copy or CaseKind.Softmax => 2.0 * sizeof(float) * Outer * Length,
+        CaseKind.Sum => (double)sizeof(float) * Outer * Length,
+        _ => null,
+    };
 
     /// <summary>True when <see cref="Work"/> counts floating-point operations (GEMM and training steps).</summary>
     public bool CountsFlops => Kind is CaseKind.Gemm or CaseKind.MlpStep or CaseKind.Conv or CaseKind.CnnStep;

@@ -16,15 +16,18 @@ internal sealed class CnnStepWorkload : IWorkload
     private readonly Tensor _labels;
     private readonly Sequential _model;
     private readonly Sgd _sgd;
+    private readonly Device _device;
 
-    public CnnStepWorkload(int batch)
+    public CnnStepWorkload(int batch, Device device)
     {
+        _device = device;
         var g = new Generator(1);
-        _x = Tensor.Uniform(new Shape(batch, 1, 28, 28), 0, 1, generator: g);
-        _labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray());
+        _x = Tensor.Uniform(new Shape(batch, 1, 28, 28), 0, 1, generator: g, device: device);
+        _labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % 10).ToArray(), device: device);
         _model = new Sequential(new Input(1, 28, 28), new Conv2D(32, 3, activation: Activation.ReLU), new MaxPool2D(2),
             new Conv2D(64, 3, activation: Activation.ReLU), new MaxPool2D(2), new Flatten(),
             new Dense(128, activation: Activation.ReLU), new Dense(10));
+        _model.To(device);
         _sgd = new Sgd(LearningRate, parameters: _model.Weights.Select(w => w.Value));
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (watch.Elapsed.TotalSeconds < 3) Run(); // reach tier-1 JIT, as MlpStepWorkload explains
@@ -43,6 +46,7 @@ internal sealed class CnnStepWorkload : IWorkload
         Losses.CrossEntropy(_model.Call(_x, training: true), _labels).Backward();
         _sgd.Step(); // one fused pass per parameter, as PyTorch's p.sub_(grad, alpha=lr)
         _sgd.ZeroGrad();
+        _device.Synchronize();
     }
 
     public void Dispose()

@@ -15,10 +15,13 @@ internal sealed class EpochWorkload : IWorkload
     private readonly Model _model;
     private readonly Tensor _x;
     private readonly Tensor _y;
+    private readonly Device _device;
     private int _epoch;
 
-    public EpochWorkload(string model)
+    /// <summary>The model runs on <paramref name="device"/> (<see cref="Model.To"/>); the batches come from the host, as part of the epoch.</summary>
+    public EpochWorkload(string model, Device device)
     {
+        _device = device;
         var train = Mnist.Load().Train;
         _y = train.Labels;
         _x = model == "cnn" ? train.Images : train.Images.Reshape(train.Count, 784);
@@ -28,6 +31,7 @@ internal sealed class EpochWorkload : IWorkload
                 new Dense(10, activation: Activation.Softmax))
             : new Sequential(new Input(784), new Dense(256, activation: Activation.ReLU), new Dense(128, activation: Activation.ReLU),
                 new Dense(10, activation: Activation.Softmax));
+        _model.To(device);
         _model.Compile(new Adam(learningRate: 1e-3), Loss.SparseCategoricalCrossentropy, [Metric.Accuracy]);
         Run(); // the first epoch compiles every method to tier 0; the quick mode's warm-up adds more
     }
@@ -35,7 +39,11 @@ internal sealed class EpochWorkload : IWorkload
     /// <summary>Samples per epoch, the unit of the reported throughput.</summary>
     public static long Samples => 8000;
 
-    public void Run() => _model.Fit(_x, _y, epochs: 1, batchSize: 128, verbose: 0, seed: (ulong)_epoch++);
+    public void Run()
+    {
+        _model.Fit(_x, _y, epochs: 1, batchSize: 128, verbose: 0, seed: (ulong)_epoch++);
+        _device.Synchronize();
+    }
 
     public void Dispose()
     {

@@ -17,19 +17,21 @@ internal sealed class MlpStepWorkload : IWorkload
     private readonly Tensor[] _weights;
     private readonly Tensor[] _biases;
     private readonly Sgd _sgd;
+    private readonly Device _device;
 
-    public MlpStepWorkload(int[] layers, int batch)
+    public MlpStepWorkload(int[] layers, int batch, Device device)
     {
+        _device = device;
         var g = new Generator(1);
-        _x = Tensor.Randn(new Shape(batch, layers[0]), generator: g);
-        _labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % layers[^1]).ToArray());
+        _x = Tensor.Randn(new Shape(batch, layers[0]), generator: g, device: device);
+        _labels = Tensor.FromArray(Enumerable.Range(0, batch).Select(i => i % layers[^1]).ToArray(), device: device);
         _weights = new Tensor[layers.Length - 1];
         _biases = new Tensor[layers.Length - 1];
         for (int i = 0; i < _weights.Length; i++)
         {
             double bound = 1 / Math.Sqrt(layers[i]); // PyTorch's nn.Linear initialisation
-            _weights[i] = Tensor.Uniform(new Shape(layers[i], layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
-            _biases[i] = Tensor.Uniform(new Shape(layers[i + 1]), -bound, bound, generator: g, requiresGrad: true);
+            _weights[i] = Tensor.Uniform(new Shape(layers[i], layers[i + 1]), -bound, bound, generator: g, device: device, requiresGrad: true);
+            _biases[i] = Tensor.Uniform(new Shape(layers[i + 1]), -bound, bound, generator: g, device: device, requiresGrad: true);
         }
         _sgd = new Sgd(LearningRate, parameters: _weights.Concat(_biases));
         WarmUp();
@@ -59,6 +61,7 @@ internal sealed class MlpStepWorkload : IWorkload
         Losses.CrossEntropy(h, _labels).Backward();
         _sgd.Step(); // p −= lr·grad in one fused pass per parameter, as PyTorch's p.sub_(grad, alpha=lr)
         _sgd.ZeroGrad();
+        _device.Synchronize();
     }
 
     public void Dispose()

@@ -9,14 +9,22 @@
 //       Quick table: peak FMA first, then each case (name contains filter) ~1 s after warm-up; GFLOP/s and
 //       % of peak for GEMM, elements/ns otherwise. --compare also times NumPy/OpenBLAS and PyTorch CPU via
 //       compare.py. Writes bench/results/quick-latest.json.
+//       [--device cpu|cuda[:N]|opencl[:N]|simulator|all] (comma list; default cpu) [--isa scalar,avx2,avx512|all]
+//       run each case on each device and CPU path; GPU rows add GB/s for the memory-bound cases; --compare on CUDA
+//       times PyTorch on CUDA (TF32 off). ENGINE_BENCH_RESULTS=DIR writes the JSON there instead.
+//
+//   dotnet run -c Release --project bench/Engine.Bench -- selfcheck [--device cuda|opencl|simulator|all]
+//       float32 ops on each GPU against the CPU; exit 1 when a normalised error exceeds 1e-6 (2: no GPU).
+#if !QUICK_ONLY
 using BenchmarkDotNet.Running;
+#endif
 using Engine.Bench;
 
-if (args.Length > 0 && args[0] == "quick")
+if (args.Length > 0 && args[0] is "quick" or "selfcheck")
 {
     try
     {
-        return new QuickRunner(QuickOptions.Parse(args[1..])).Run();
+        return args[0] == "quick" ? new QuickRunner(QuickOptions.Parse(args[1..])).Run() : SelfCheck.Run(args[1..]);
     }
     catch (ArgumentException e)
     {
@@ -25,5 +33,10 @@ if (args.Length > 0 && args[0] == "quick")
     }
 }
 
+#if QUICK_ONLY
+Console.Error.WriteLine("This build has only the quick and selfcheck modes (built with -p:QuickOnly=true).");
+return 2;
+#else
 BenchmarkSwitcher.FromAssembly(typeof(GemmBenchmarks<>).Assembly).Run(args);
 return 0;
+#endif

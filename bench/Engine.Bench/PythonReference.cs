@@ -15,29 +15,30 @@ internal sealed class PythonReference(string python, double measureSeconds)
     private static readonly string[] RemovedVariables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
     private static readonly string[] ThreadVariables = ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"];
 
-    public ReferenceReport Run(IReadOnlyList<CaseSpec> cases, int threads)
+    /// <summary>Times <paramref name="cases"/> in PyTorch on <paramref name="device"/> ("cpu", with NumPy too, or "cuda:N").</summary>
+    public ReferenceReport Run(IReadOnlyList<CaseSpec> cases, int threads, string device)
     {
         var script = RepositoryPaths.CompareScript();
-        if (script == null) return ReferenceReport.Unavailable(threads, "compare.py not found; no comparison.");
-        if (!File.Exists(python)) return ReferenceReport.Unavailable(threads, $"{python} not found; no comparison.");
+        if (script == null) return ReferenceReport.Unavailable(threads, device, "compare.py not found; no comparison.");
+        if (!File.Exists(python)) return ReferenceReport.Unavailable(threads, device, $"{python} not found; no comparison.");
         try
         {
-            return RunScript(script, cases, threads);
+            return RunScript(script, cases, threads, device);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or JsonException
                                       or System.ComponentModel.Win32Exception or TimeoutException)
         {
-            return ReferenceReport.Unavailable(threads, $"comparison failed: {e.Message}");
+            return ReferenceReport.Unavailable(threads, device, $"comparison failed: {e.Message}");
         }
     }
 
-    private ReferenceReport RunScript(string script, IReadOnlyList<CaseSpec> cases, int threads)
+    private ReferenceReport RunScript(string script, IReadOnlyList<CaseSpec> cases, int threads, string device)
     {
         using var process = Process.Start(StartInfo(script, threads))
             ?? throw new InvalidOperationException($"could not start {python}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardInput.Write(Request(cases, threads));
+        process.StandardInput.Write(Request(cases, threads, device));
         process.StandardInput.Close();
         if (!process.WaitForExit(Timeout))
         {
@@ -66,8 +67,8 @@ internal sealed class PythonReference(string python, double measureSeconds)
         return info;
     }
 
-    private string Request(IReadOnlyList<CaseSpec> cases, int threads) =>
-        JsonSerializer.Serialize(new { threads, seconds = measureSeconds, cases }, QuickReportFile.JsonOptions);
+    private string Request(IReadOnlyList<CaseSpec> cases, int threads, string device) =>
+        JsonSerializer.Serialize(new { threads, device, seconds = measureSeconds, cases }, QuickReportFile.JsonOptions);
 
     private static string Tail(string text) => text.Length <= 600 ? text.Trim() : "…" + text[^600..].Trim();
 }

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Engine.Bench;
 
-/// <summary>Command line of the quick mode: <c>quick [filter] [--compare] [--threads 1,2] [--seconds 1] [--warmup 0.5] [--python PATH]</c>.</summary>
+/// <summary>
+/// Command line of the quick mode: <c>quick [filter] [--compare] [--threads 1,2] [--seconds 1] [--warmup 0.5] [--python PATH]
+/// [--device cpu|cuda|opencl|simulator|all] [--isa scalar,avx2,avx512|all]</c> (see <see cref="TargetSelection"/>).
+/// </summary>
 internal sealed record QuickOptions
 {
     public string Filter { get; init; } = "";
@@ -11,6 +14,8 @@ internal sealed record QuickOptions
     public double MeasureSeconds { get; init; } = 1.0;
     public double WarmupSeconds { get; init; } = 0.5;
     public string Python { get; init; } = "/usr/bin/python3";
+    public string Devices { get; init; } = "cpu";
+    public string? Isas { get; init; }
 
     public static QuickOptions Parse(IReadOnlyList<string> args)
     {
@@ -24,6 +29,8 @@ internal sealed record QuickOptions
                 "--seconds" => options with { MeasureSeconds = ParseSeconds(ValueAfter(args, ref i)) },
                 "--warmup" => options with { WarmupSeconds = ParseSeconds(ValueAfter(args, ref i)) },
                 "--python" => options with { Python = ValueAfter(args, ref i) },
+                "--device" => options with { Devices = ValueAfter(args, ref i) },
+                "--isa" => options with { Isas = ValueAfter(args, ref i) },
                 var flag when flag.StartsWith("--", StringComparison.Ordinal) =>
                     throw new ArgumentException($"Unknown quick-mode option '{flag}'."),
                 var filter => options with { Filter = filter },

@@ -4,9 +4,12 @@ using System.Text.Json.Serialization;
 
 namespace Engine.Bench;
 
-/// <summary>Writes a quick run to bench/results/quick-latest.json (git-ignored).</summary>
+/// <summary>Writes a quick run to bench/results/quick-latest.json (git-ignored), or to $ENGINE_BENCH_RESULTS/quick-latest.json.</summary>
 internal static class QuickReportFile
 {
+    /// <summary>Environment variable naming another folder for the JSON (the GPU machine's $OUT).</summary>
+    public const string ResultsFolderVariable = "ENGINE_BENCH_RESULTS";
+
     public static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -17,16 +20,18 @@ internal static class QuickReportFile
     };
 
     public static string Write(MachineInfo machine, IReadOnlyList<PeakFigure> peaks,
-        IReadOnlyList<ReferenceReport> references, IReadOnlyList<QuickResult> results)
+        IReadOnlyList<ReferenceReport> references, IReadOnlyList<string> notes, IReadOnlyList<QuickResult> results)
     {
-        Directory.CreateDirectory(RepositoryPaths.ResultsFolder);
-        var path = Path.Combine(RepositoryPaths.ResultsFolder, "quick-latest.json");
+        var folder = Environment.GetEnvironmentVariable(ResultsFolderVariable) is { Length: > 0 } chosen ? chosen : RepositoryPaths.ResultsFolder;
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "quick-latest.json");
         var report = new
         {
             date = DateTimeOffset.Now.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture),
             machine,
             peaks,
-            references = references.Select(r => new { r.Threads, r.Info, r.Notes }),
+            references = references.Select(r => new { r.Device, r.Threads, r.Info, r.Notes }),
+            notes,
             results,
         };
         File.WriteAllText(path, JsonSerializer.Serialize(report, JsonOptions));

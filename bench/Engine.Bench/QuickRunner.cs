@@ -1,11 +1,13 @@
 using Engine.Kernels.Cpu;
+using Engine.Tensors;
 
 namespace Engine.Bench;
 
 /// <summary>
-/// The quick mode: peak FMA first, then every selected case at each thread count (~1 s each after
-/// warm-up), with NumPy/PyTorch run on the same cases after each thread count when --compare is given.
-/// Progress goes to stderr; the table to stdout and bench/results/quick-latest.json.
+/// The quick mode: the hardware report, peak FMA, then every selected case on every selected target (each CPU ISA path
+/// at each thread count, each GPU once) ~1 s each after warm-up, with NumPy/PyTorch run on the same cases when --compare
+/// is given (PyTorch on CUDA for CUDA targets). Progress goes to stderr; the table to stdout and
+/// bench/results/quick-latest.json.
 /// </summary>
 internal sealed class QuickRunner(QuickOptions options)
 {
@@ -13,8 +15,9 @@ internal sealed class QuickRunner(QuickOptions options)
     private const double PythonTimeShare = 0.3;
 
     private readonly List<PeakFigure> _peaks = [];
-    private readonly List<ReferenceReport> _references = [];
-    private readonly List<(CaseSpec Spec, int Threads, double Ms, ReferenceTiming? Reference)> _measured = [];
+    private readonly Dictionary<(string Device, int Threads), ReferenceReport> _references = [];
+    private readonly List<string> _notes = [];
+    private readonly List<(CaseSpec Spec, BenchTarget Target, int Threads, double Ms)> _measured = [];
 
     public int Run()
     {
@@ -27,18 +30,53 @@ internal sealed class QuickRunner(QuickOptions options)
             return 1;
         }
         var machine = MachineInfo.Current();
-        Console.WriteLine($"Machine: {machine}");
-        if (cases.Any(c => c.CountsFlops)) MeasurePeaks(cases);
-        foreach (int threads in options.Threads) RunThreadCount(cases, threads);
+        Console.WriteLine(machine.Report());
+        var targets = Targets(machine);
+        foreach (var note in _notes) Console.WriteLine($"note: {note}");
+        if (targets.Count == 0)
+        {
+            Console.Error.WriteLine("No device or ISA path left to measure.");
+            return 1;
+        }
+        Console.WriteLine($"Targets: {string.Join(", ", targets)}");
+        if (targets.Any(t => t.Device.Kind == DeviceKind.Simulator))
+            AddNote("the GPU simulator runs the GPU kernels on the host, far slower than any device: its numbers say only that the path works, nothing about speed.");
+        bool cpuFlops = targets.Any(t => !t.IsGpu) && cases.Any(c => c.CountsFlops && !c.GpuOnly);
+        if (cpuFlops) MeasurePeaks(cases);
+        foreach (var target in targets) RunTarget(cases, target);
+        IsaDispatch.Force(null);
         // Other work on the machine can depress one peak measurement: measure again and keep the best.
-        if (cases.Any(c => c.CountsFlops)) MeasurePeaks(cases);
-        PrintSummary(machine, _measured.Select(m => Result(m.Spec, m.Threads, m.Ms, m.Reference)).ToList());
+        if (cpuFlops) MeasurePeaks(cases);
+        PrintSummary(machine, _measured.Select(Result).ToList());
         return 0;
+    }
+
+    private List<BenchTarget> Targets(MachineInfo machine)
+    {
+        var isas = TargetSelection.ParseIsas(options.Isas,
+            TargetSelection.HardwareIsas(machine.Avx2Supported, machine.Avx512Accelerated), IsaDispatch.Detected, _notes);
+        var found = machine.Gpus.Select(g => (Enum.Parse<DeviceKind>(g.Kind), g.Index)).ToList();
+        var resolved = TargetSelection.Resolve(TargetSelection.ParseDevices(options.Devices), isas, found, _notes);
+        return resolved.Select(t => new BenchTarget(Open(t.Kind, t.Index), t.Isa)).ToList();
+    }
+
+    private static Device Open(DeviceKind kind, int index) => kind switch
+    {
+        DeviceKind.Cuda => Device.Cuda(index),
+        DeviceKind.OpenCL => Device.OpenCL(index),
+        DeviceKind.Simulator => Device.GpuSimulator,
+        _ => Device.Cpu,
+    };
+
+    private void AddNote(string note)
+    {
+        Console.WriteLine($"note: {note}");
+        _notes.Add(note);
     }
 
     private void MeasurePeaks(IReadOnlyList<CaseSpec> cases)
     {
-        foreach (var dtype in cases.Where(c => c.CountsFlops).Select(c => c.DType).Distinct())
+        foreach (var dtype in cases.Where(c => c.CountsFlops && !c.GpuOnly).Select(c => c.DType).Distinct())
             foreach (int threads in options.Threads)
                 KeepBestPeak(new PeakFigure(dtype, threads, PeakFma.MeasureGflops(dtype, threads)));
     }
@@ -51,38 +89,69 @@ internal sealed class QuickRunner(QuickOptions options)
         else if (measured.Gflops > _peaks[index].Gflops) _peaks[index] = measured;
     }
 
-    private void RunThreadCount(IReadOnlyList<CaseSpec> cases, int threads)
+    /// <summary>A CPU path runs at each thread count; a GPU once, with all host threads for the host-side work.</summary>
+    private void RunTarget(IReadOnlyList<CaseSpec> cases, BenchTarget target)
     {
-        KernelThreads.Count = threads;
-        var ours = cases.Select(spec => (spec, ms: MeasureOurs(spec, threads))).ToList();
-        var reference = options.Compare ? CompareWithPython(cases, threads) : null;
-        foreach (var (spec, ms) in ours) _measured.Add((spec, threads, ms, reference?.For(spec.Name)));
+        target.Activate();
+        var runnable = new List<CaseSpec>();
+        foreach (var spec in cases)
+        {
+            if (WorkloadFactory.SkipReason(spec, target) is { } reason) AddNote($"{spec.Name} skipped on {target}: {reason}.");
+            else runnable.Add(spec);
+        }
+        if (runnable.Count == 0) return;
+        int[] threadCounts = target.IsGpu ? [options.Threads.Max()] : options.Threads;
+        foreach (int threads in threadCounts)
+        {
+            KernelThreads.Count = threads;
+            foreach (var spec in runnable) _measured.Add((spec, target, threads, MeasureOurs(spec, target, threads)));
+            if (options.Compare) CompareWithPython(runnable, target, threads);
+        }
     }
 
-    private double MeasureOurs(CaseSpec spec, int threads)
+    private double MeasureOurs(CaseSpec spec, BenchTarget target, int threads)
     {
-        using var workload = WorkloadFactory.Create(spec);
+        using var workload = WorkloadFactory.Create(spec, target);
         double ms = 1e3 * CallTimer.MedianSecondsPerCall(workload.Run, options.WarmupSeconds, options.MeasureSeconds);
-        Console.Error.WriteLine($"  {spec.Name,-24} {spec.DType} t={threads}: {ms:F4} ms");
+        Console.Error.WriteLine($"  {spec.Name,-24} {spec.DType} {target} t={threads}: {ms:F4} ms");
         return ms;
     }
 
-    private ReferenceReport CompareWithPython(IReadOnlyList<CaseSpec> cases, int threads)
+    /// <summary>
+    /// NumPy and PyTorch CPU once per thread count (not per ISA path: they pick their own), PyTorch CUDA once per CUDA
+    /// device; other GPUs have no reference.
+    /// </summary>
+    private void CompareWithPython(IReadOnlyList<CaseSpec> cases, BenchTarget target, int threads)
     {
-        Console.Error.WriteLine($"  numpy/torch, {threads} thread(s)…");
-        var report = new PythonReference(options.Python, options.MeasureSeconds * PythonTimeShare).Run(cases, threads);
-        _references.Add(report);
-        return report;
+        string device = target.Device.Kind switch
+        {
+            DeviceKind.Cpu => "cpu",
+            DeviceKind.Cuda => $"cuda:{target.Device.Index}",
+            _ => "",
+        };
+        if (device == "")
+        {
+            AddNote($"no PyTorch reference for {target}.");
+            return;
+        }
+        if (_references.ContainsKey((device, threads))) return;
+        Console.Error.WriteLine($"  numpy/torch on {device}, {threads} thread(s)…");
+        _references[(device, threads)] = new PythonReference(options.Python, options.MeasureSeconds * PythonTimeShare)
+            .Run(cases, threads, device);
     }
 
-    private QuickResult Result(CaseSpec spec, int threads, double ms, ReferenceTiming? reference)
+    private QuickResult Result((CaseSpec Spec, BenchTarget Target, int Threads, double Ms) m)
     {
+        var (spec, target, threads, ms) = m;
+        string device = target.Device.Kind == DeviceKind.Cpu ? "cpu" : target.DeviceText;
+        var reference = _references.GetValueOrDefault((device, threads))?.For(spec.Name);
         double? gflops = Throughput.Gflops(spec, ms);
-        var peak = _peaks.FirstOrDefault(p => p.DType == spec.DType && p.Threads == threads);
-        return new QuickResult(spec.Name, spec.Shape, spec.DType, threads, IsaDispatch.Active.ToString(), ms)
+        var peak = target.IsGpu ? null : _peaks.FirstOrDefault(p => p.DType == spec.DType && p.Threads == threads);
+        return new QuickResult(spec.Name, spec.Shape, spec.DType, target.DeviceText, threads, target.IsaText, ms)
         {
             Gflops = gflops,
             ElementsPerNs = Throughput.ElementsPerNs(spec, ms),
+            GigabytesPerSecond = Throughput.GigabytesPerSecond(spec, ms),
             PeakPercent = gflops is double g && peak != null ? 100 * g / peak.Gflops : null,
             Numpy = Throughput.Reference(spec, ms, reference?.NumpyMs),
             Torch = Throughput.Reference(spec, ms, reference?.TorchMs),
@@ -91,19 +160,22 @@ internal sealed class QuickRunner(QuickOptions options)
 
     private void PrintSummary(MachineInfo machine, IReadOnlyList<QuickResult> results)
     {
+        Console.WriteLine();
+        Console.WriteLine(machine.Report());
         foreach (var peak in _peaks)
             Console.WriteLine($"Peak FMA {peak.DType}, {peak.Threads} thread(s): {peak.Gflops:F1} GFLOP/s (best of two measurements)");
         Console.WriteLine();
-        foreach (var report in _references)
+        foreach (var ((device, threads), report) in _references)
         {
-            Console.WriteLine($"Reference, {report.Threads} thread(s): " +
+            Console.WriteLine($"Reference on {device}, {threads} thread(s): " +
                 string.Join(", ", report.Info.Select(kv => $"{kv.Key}={kv.Value}")));
             foreach (var note in report.Notes) Console.WriteLine($"  note: {note}");
         }
+        foreach (var note in _notes) Console.WriteLine($"note: {note}");
         Console.WriteLine();
         Console.Write(ResultTable.Render(results, options.Compare));
-        var path = QuickReportFile.Write(machine, _peaks, _references, results);
+        var path = QuickReportFile.Write(machine, _peaks, _references.Values.ToList(), _notes, results);
         Console.WriteLine();
-        Console.WriteLine($"Wrote {Path.GetRelativePath(RepositoryPaths.Root, path)}");
+        Console.WriteLine($"Wrote {path}");
     }
 }

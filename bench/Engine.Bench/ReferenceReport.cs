@@ -6,6 +6,10 @@ namespace Engine.Bench;
 /// <summary>What compare.py printed for one thread count: per-case times and notes about the libraries.</summary>
 internal sealed record ReferenceReport
 {
+    /// <summary>Where PyTorch ran: "cpu" or "cuda:N".</summary>
+    [JsonPropertyName("device")]
+    public string Device { get; init; } = "cpu";
+
     [JsonPropertyName("threads")]
     public int Threads { get; init; }
 
@@ -19,7 +23,7 @@ internal sealed record ReferenceReport
     [JsonPropertyName("results")]
     public List<ReferenceTiming> Results { get; init; } = [];
 
-    public static ReferenceReport Unavailable(int threads, string note) => new() { Threads = threads, Notes = [note] };
+    public static ReferenceReport Unavailable(int threads, string device, string note) => new() { Threads = threads, Device = device, Notes = [note] };
 
     public ReferenceTiming? For(string caseName) => Results.FirstOrDefault(r => r.Case == caseName);
 }

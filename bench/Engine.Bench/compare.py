@@ -1,13 +1,17 @@
 #!/usr/bin/python3
-"""Reference timings for Engine.Bench's quick mode: NumPy/OpenBLAS and PyTorch CPU on the same cases.
+"""Reference timings for Engine.Bench's quick mode: NumPy/OpenBLAS and PyTorch CPU, or PyTorch CUDA, on the same cases.
 
-Reads from stdin   {"threads": t, "seconds": s, "cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench
+Reads from stdin   {"threads": t, "device": "cpu"|"cuda:N", "seconds": s, "cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench
 serialises it: name, kind = gemm|unary|softmax|sum|mlpStep, dtype = float32|float64, gemm {m, k, n, transposeA},
 op, outer, length, layers) and prints to stdout one JSON object:
     {"threads": t, "info": {...}, "notes": [...], "results": [{"case", "numpyMs", "torchMs"}, ...]}
 Each figure is the median ms per call over batches of >= 10 ms after a warm-up. The caller sets
 OPENBLAS_NUM_THREADS / OMP_NUM_THREADS per process and removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE;
 threadpoolctl is used on top when it is installed. A missing library becomes a note, never an error.
+
+With device "cuda:N" (or `--device cuda` on the command line) NumPy is skipped and PyTorch runs every case on that
+GPU in float32 with TF32 off (cuBLAS and cuDNN), each timed call ending with torch.cuda.synchronize(); the
+"copy" case is y.copy_(x) between two device buffers, and the MNIST epochs take their batches from the host.
 """
 import contextlib
 import ctypes
@@ -17,6 +21,7 @@ import sys
 import time
 
 MIN_BATCH_SECONDS = 0.01
+DEVICE = "cpu"  # where PyTorch runs: "cpu" or "cuda:N", set by main
 WARMUP_SECONDS = 0.15
 
 
@@ -99,7 +104,7 @@ def import_numpy(threads, info, notes):
     return numpy
 
 
-def import_torch(threads, info, notes):
+def import_torch(threads, info, notes, device="cpu"):
     try:
         import torch
     except ImportError as error:
@@ -108,7 +113,31 @@ def import_torch(threads, info, notes):
     torch.set_num_threads(threads)
     info["torch"] = torch.__version__
     info["torchThreads"] = torch.get_num_threads()
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            notes.append(f"torch {torch.__version__} has no CUDA device; no torch figures")
+            return None
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.set_default_device(device)
+        global DEVICE
+        DEVICE = device
+        info["torchDevice"] = f"{device} {torch.cuda.get_device_name(torch.device(device))}"
+        info["cuda"] = torch.version.cuda
+        info["cudnn"] = torch.backends.cudnn.version()
+        info["tf32"] = "off"
     return torch
+
+
+def synchronised(torch, call):
+    """GPU calls are queued asynchronously: a timed call ends when the device has finished it."""
+    if call is None or not DEVICE.startswith("cuda"):
+        return call
+
+    def run():
+        call()
+        torch.cuda.synchronize()
+    return run
 
 
 def numpy_call(np, case):
@@ -139,7 +168,7 @@ def torch_unary(torch, name):
 def torch_mlp_step(torch, case, dtype, gen):
     """One SGD step of the MLP: linear + ReLU layers, cross-entropy, backward, update without grad."""
     layers, batch = case["layers"], case["length"]
-    x = torch.randn(batch, layers[0], dtype=dtype, generator=gen)
+    x = torch.randn(batch, layers[0], dtype=dtype, generator=gen).to(DEVICE)
     labels = torch.arange(batch) % layers[-1]
     params = []
     for fan_in, fan_out in zip(layers, layers[1:]):
@@ -214,9 +243,13 @@ def mnist_train_digits(torch):
 
 
 def torch_epoch(torch, case, dtype, gen):
-    """One epoch of the model-API issue's MNIST CNN or MLP: Adam 1e-3, batch 128, shuffled, as EpochWorkload."""
+    """One epoch of the model-API issue's MNIST CNN or MLP: Adam 1e-3, batch 128, shuffled, as EpochWorkload.
+    The digits stay on the host and each batch is copied to the device, as Fit does."""
     nn = torch.nn
-    x, y = mnist_train_digits(torch)
+    device = DEVICE
+    with torch.device("cpu") if device != "cpu" else contextlib.nullcontext():
+        x, y = mnist_train_digits(torch)
+        order_gen = torch.Generator().manual_seed(1)
     if case["op"] == "cnn":
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                               nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
@@ -228,11 +261,11 @@ def torch_epoch(torch, case, dtype, gen):
 
     def epoch():
         model.train()
-        order = torch.randperm(x.shape[0], generator=gen)
+        order = torch.randperm(x.shape[0], generator=order_gen, device="cpu")
         for start in range(0, x.shape[0], 128):
             rows = order[start:start + 128]
             optimizer.zero_grad()
-            loss = loss_fn(model(x[rows]), y[rows])
+            loss = loss_fn(model(x[rows].to(device)), y[rows].to(device))
             loss.backward()
             optimizer.step()
             (loss.item())  # Keras-style running loss, as Fit reports it
@@ -240,8 +273,12 @@ def torch_epoch(torch, case, dtype, gen):
 
 
 def torch_call(torch, case):
+    return synchronised(torch, torch_call_unsynchronised(torch, case))
+
+
+def torch_call_unsynchronised(torch, case):
     dtype = getattr(torch, case["dtype"])
-    gen = torch.Generator().manual_seed(1)
+    gen = torch.Generator(device=DEVICE).manual_seed(1)
     kind = case["kind"]
     if kind == "mlpStep":
         return torch_mlp_step(torch, case, dtype, gen)
@@ -262,6 +299,8 @@ def torch_call(torch, case):
     scale = 1.0 if kind == "sum" else 4.0
     x = (torch.rand(case["outer"], case["length"], dtype=dtype, generator=gen) * 2 - 1) * scale
     y = torch.empty_like(x)
+    if kind == "copy":
+        return lambda: y.copy_(x)
     if kind == "unary":
         op = torch_unary(torch, case["op"])
         return (lambda: op(x, y)) if op else None
@@ -288,8 +327,14 @@ def main():
     threads = int(request["threads"])
     seconds = float(request.get("seconds", 0.5))
     info, notes = {}, []
-    np = import_numpy(threads, info, notes)
-    torch = import_torch(threads, info, notes)
+    device = request.get("device") or "cpu"
+    if "--device" in sys.argv[1:-1]:
+        device = sys.argv[sys.argv.index("--device") + 1]
+    device = "cuda:0" if device == "cuda" else device
+    info["device"] = device
+    on_gpu = device.startswith("cuda")
+    np = None if on_gpu else import_numpy(threads, info, notes)
+    torch = import_torch(threads, info, notes, device)
     results = []
     for case in request["cases"]:
         results.append({
@@ -297,7 +342,7 @@ def main():
             "numpyMs": timed(numpy_call, np, case, seconds, notes, "numpy"),
             "torchMs": timed(torch_call, torch, case, seconds, notes, "torch"),
         })
-    json.dump({"threads": threads, "info": info, "notes": notes, "results": results}, sys.stdout)
+    json.dump({"threads": threads, "device": device, "info": info, "notes": notes, "results": results}, sys.stdout)
 
 
 if __name__ == "__main__":
