@@ -125,12 +125,14 @@ public class TensorBasicsTests
             return Process.GetCurrentProcess().WorkingSet64;
         }
         StepMemory(2_000); // warm up: JIT, pools, the GC's own heap sizing
+        // Tensors other test classes keep in static fields (data sets) are in use too: count from here.
+        long inUseBefore = CpuMemoryPool.Statistics.InUse;
         // Steady state: a leak grows in every half; the runtime's one-off growth happens before.
         long middle = StepMemory(5_000);
         long after = StepMemory(5_000);
-        var stats = CpuMemoryPool.Statistics;
+        long grown = CpuMemoryPool.Statistics.InUse - inUseBefore;
         // Each step allocates ~64 KiB of outputs; 5,000 of them unreleased would be ~320 MiB.
         Assert.True(after - middle < 32L << 20, $"working set grew by {(after - middle) >> 20} MiB over the last 5,000 steps");
-        Assert.True(stats.InUse < 64L << 20, $"pool reports {stats.InUse >> 20} MiB still in use after collection");
+        Assert.True(grown < 32L << 20, $"the pool holds {grown >> 20} MiB more after 10,000 steps and a collection");
     }
 }
