@@ -92,7 +92,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>[N, C, rest…] as (N, C, product of rest).</summary>
-    private static (long Outer, long Channels, long Inner) ChannelLayout(Tensor x) => Split3(x.Shape, 1, 1);
+    private static (long Outer, long Channels, long Inner) ChannelLayout(Tensor x) => OperandLayout.Split3(x.Shape, 1, 1);
 
     private static T* OrNull<T>(Tensor? t) where T : unmanaged => t is null ? null : Ptr<T>(t);
 }

@@ -152,7 +152,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void Reduce(ReduceOp op, Tensor x, int axis, int count, Tensor y)
     {
         x = x.Contiguous();
-        var (outer, length, inner) = Split3(x.Shape, axis, count);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, count);
         switch (x.DType)
         {
             case DType.Float32: Kernels.Cpu.Reduce.Apply(op, Ptr<float>(x), outer, length, inner, Ptr<float>(y)); break;
@@ -166,7 +166,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void ArgReduce(ArgReduceOp op, Tensor x, int axis, Tensor y)
     {
         x = x.Contiguous();
-        var (outer, length, inner) = Split3(x.Shape, axis, 1);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         switch (x.DType)
         {
             case DType.Float32: Kernels.Cpu.ArgReduce.Apply(op, Ptr<float>(x), outer, length, inner, Ptr<int>(y)); break;
@@ -180,7 +180,7 @@ public sealed unsafe partial class CpuBackend : IBackend
     public void Softmax(Tensor x, int axis, Tensor y, bool log)
     {
         x = x.Contiguous();
-        var (outer, length, inner) = Split3(x.Shape, axis, 1);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         if (x.DType == DType.Float32)
             Kernels.Cpu.Softmax.Apply(Ptr<float>(x), outer, length, inner, Ptr<float>(y), log);
         else
@@ -302,23 +302,7 @@ public sealed unsafe partial class CpuBackend : IBackend
             Gemm.Run(m, n, k, T.One, Ptr<T>(a), ars, acs, Ptr<T>(b), brs, bcs, T.Zero, Ptr<T>(c), n);
             return;
         }
-        var batchShape = c.Shape.Take(rank - 2).ToArray();
-        var aOffsets = new long[batch]; var bOffsets = new long[batch]; var cOffsets = new long[batch];
-        var index = new int[batchShape.Length];
-        for (long i = 0; i < batch; i++)
-        {
-            for (int d = 0; d < index.Length; d++)
-            {
-                aOffsets[i] += index[d] * a.Strides[d];
-                bOffsets[i] += index[d] * b.Strides[d];
-            }
-            cOffsets[i] = i * m * n;
-            for (int d = index.Length - 1; d >= 0; d--)
-            {
-                if (++index[d] < batchShape[d]) break;
-                index[d] = 0;
-            }
-        }
+        var (aOffsets, bOffsets, cOffsets) = OperandLayout.BatchOffsets(a, b, c, batch, (long)m * n);
         Gemm.RunBatched((int)batch, m, n, k, T.One, Ptr<T>(a), aOffsets, ars, acs, Ptr<T>(b), bOffsets, brs, bcs, T.Zero, Ptr<T>(c), cOffsets, n);
     }
 
@@ -389,17 +373,5 @@ public sealed unsafe partial class CpuBackend : IBackend
         var dense = Tensor.Empty(t.Shape, t.DType, t.Device);
         Copy(t, dense);
         return dense;
-    }
-
-    private static (long Outer, long Length, long Inner) Split3(Shape shape, int axis, int count)
-    {
-        long outer = 1, length = 1, inner = 1;
-        for (int i = 0; i < shape.Rank; i++)
-        {
-            if (i < axis) outer *= shape[i];
-            else if (i < axis + count) length *= shape[i];
-            else inner *= shape[i];
-        }
-        return (outer, length, inner);
     }
 }

@@ -9,7 +9,7 @@ public sealed partial class GpuBackend
     public void BatchNormStatistics(Tensor x, Tensor mean, Tensor variance)
     {
         x = x.ContiguousView();
-        var (outer, channels, inner) = Split3(x.Shape, 1, 1);
+        var (outer, channels, inner) = OperandLayout.Split3(x.Shape, 1, 1);
         if (x.DType == DType.Float32) GpuNormalization.BatchNormStatistics(Accelerator, outer, channels, inner, E<float>(x), E<float>(mean), E<float>(variance));
         else GpuNormalization.BatchNormStatistics(Accelerator, outer, channels, inner, E<double>(x), E<double>(mean), E<double>(variance));
     }
@@ -18,7 +18,7 @@ public sealed partial class GpuBackend
     public void BatchNormForward(Tensor x, Tensor mean, Tensor variance, Tensor? weight, Tensor? bias, double eps, Tensor y)
     {
         x = x.ContiguousView();
-        var (outer, channels, inner) = Split3(x.Shape, 1, 1);
+        var (outer, channels, inner) = OperandLayout.Split3(x.Shape, 1, 1);
         if (x.DType == DType.Float32)
             GpuNormalization.BatchNormForward(Accelerator, outer, channels, inner, E<float>(x), E<float>(mean), E<float>(variance),
                 OrEmpty<float>(weight), OrEmpty<float>(bias), eps, E<float>(y));
@@ -33,7 +33,7 @@ public sealed partial class GpuBackend
     {
         x = x.ContiguousView();
         dy = dy.ContiguousView();
-        var (outer, channels, inner) = Split3(x.Shape, 1, 1);
+        var (outer, channels, inner) = OperandLayout.Split3(x.Shape, 1, 1);
         if (x.DType == DType.Float32)
             GpuNormalization.BatchNormBackward(Accelerator, outer, channels, inner, E<float>(x), E<float>(dy), E<float>(mean), E<float>(variance),
                 OrEmpty<float>(weight), eps, training, OrEmpty<float>(dx), OrEmpty<float>(dWeight), OrEmpty<float>(dBias));

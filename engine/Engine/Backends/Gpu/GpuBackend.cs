@@ -195,7 +195,7 @@ public sealed partial class GpuBackend : IBackend
             return;
         }
         x = x.ContiguousView();
-        var (outer, length, inner) = Split3(x.Shape, axis, count);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, count);
         if (x.DType == DType.Float32) GpuReduce.Apply(Accelerator, op, E<float>(x), outer, length, inner, E<float>(y));
         else GpuReduce.Apply(Accelerator, op, E<double>(x), outer, length, inner, E<double>(y));
     }
@@ -205,7 +205,7 @@ public sealed partial class GpuBackend : IBackend
     {
         if (!IsFloating(x.DType)) x = Widen(x);
         x = x.ContiguousView();
-        var (outer, length, inner) = Split3(x.Shape, axis, 1);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         if (x.DType == DType.Float32) GpuArgReduce.Apply(Accelerator, op, E<float>(x), outer, length, inner, E<int>(y));
         else GpuArgReduce.Apply(Accelerator, op, E<double>(x), outer, length, inner, E<int>(y));
     }
@@ -214,7 +214,7 @@ public sealed partial class GpuBackend : IBackend
     public void Softmax(Tensor x, int axis, Tensor y, bool log)
     {
         x = x.ContiguousView();
-        var (outer, length, inner) = Split3(x.Shape, axis, 1);
+        var (outer, length, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         if (x.DType == DType.Float32) GpuSoftmax.Apply(Accelerator, E<float>(x), outer, length, inner, E<float>(y), log);
         else GpuSoftmax.Apply(Accelerator, E<double>(x), outer, length, inner, E<double>(y), log);
     }
@@ -231,7 +231,7 @@ public sealed partial class GpuBackend : IBackend
     {
         x = x.ContiguousView();
         index = index.ContiguousView();
-        var (outer, axisLength, inner) = Split3(x.Shape, axis, 1);
+        var (outer, axisLength, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         long count = index.Shape[axis];
         var at = E<int>(index);
         switch (x.DType)
@@ -258,7 +258,7 @@ public sealed partial class GpuBackend : IBackend
         }
         src = src.ContiguousView();
         index = index.ContiguousView();
-        var (outer, axisLength, inner) = Split3(y.Shape, axis, 1);
+        var (outer, axisLength, inner) = OperandLayout.Split3(y.Shape, axis, 1);
         long count = index.Shape[axis];
         if (y.DType == DType.Float32) GpuIndexing.ScatterAdd(Accelerator, E<float>(y), outer, axisLength, inner, E<int>(index), count, E<float>(src));
         else GpuIndexing.ScatterAdd(Accelerator, E<double>(y), outer, axisLength, inner, E<int>(index), count, E<double>(src));
@@ -329,7 +329,7 @@ public sealed partial class GpuBackend : IBackend
             GpuGemm.Run(Accelerator, m, n, k, T.One, V<T>(a), 0, ars, acs, V<T>(b), 0, brs, bcs, T.Zero, V<T>(c), 0, n);
             return;
         }
-        var (aOffsets, bOffsets, cOffsets) = BatchOffsets(a, b, c, batch, (long)m * n);
+        var (aOffsets, bOffsets, cOffsets) = OperandLayout.BatchOffsets(a, b, c, batch, (long)m * n);
         using var offsets = Pool.Rent(3 * batch * sizeof(long));
         var all = offsets.View<long>();
         all.SubView(0, 3 * batch).CopyFromCPU([.. aOffsets, .. bOffsets, .. cOffsets]);
@@ -337,41 +337,6 @@ public sealed partial class GpuBackend : IBackend
             V<T>(a), all.SubView(0, batch), ars, acs, V<T>(b), all.SubView(batch, batch), brs, bcs,
             T.Zero, V<T>(c), all.SubView(2 * batch, batch), n);
         Accelerator.Synchronize(); // the offsets block goes back to the pool when this returns
-    }
-
-    /// <summary>Each batch item's element offset into a, b and c (batch axes already broadcast to c's).</summary>
-    private static (long[] A, long[] B, long[] C) BatchOffsets(Tensor a, Tensor b, Tensor c, long batch, long matrix)
-    {
-        int batchRank = c.Rank - 2;
-        var aOffsets = new long[batch]; var bOffsets = new long[batch]; var cOffsets = new long[batch];
-        var index = new int[batchRank];
-        for (long i = 0; i < batch; i++)
-        {
-            for (int d = 0; d < batchRank; d++)
-            {
-                aOffsets[i] += index[d] * a.Strides[d];
-                bOffsets[i] += index[d] * b.Strides[d];
-            }
-            cOffsets[i] = i * matrix;
-            for (int d = batchRank - 1; d >= 0; d--)
-            {
-                if (++index[d] < c.Shape[d]) break;
-                index[d] = 0;
-            }
-        }
-        return (aOffsets, bOffsets, cOffsets);
-    }
-
-    private static (long Outer, long Length, long Inner) Split3(Shape shape, int axis, int count)
-    {
-        long outer = 1, length = 1, inner = 1;
-        for (int i = 0; i < shape.Rank; i++)
-        {
-            if (i < axis) outer *= shape[i];
-            else if (i < axis + count) length *= shape[i];
-            else inner *= shape[i];
-        }
-        return (outer, length, inner);
     }
 
     /// <summary>
