@@ -16,25 +16,42 @@ internal readonly record struct StridedAxes(long[] Shape, long[][] Strides)
     /// <exception cref="ArgumentException">More than six axes remain after merging.</exception>
     public static StridedAxes Of(string op, ReadOnlySpan<int> shape, params long[][] strides)
     {
-        var dims = new List<long>();
-        var merged = strides.Select(_ => new List<long>()).ToArray();
+        // Called for every elementwise op: plain arrays filled from the innermost axis outwards, no LINQ.
+        int operands = strides.Length, kept = 0;
+        Span<long> dims = stackalloc long[shape.Length];
+        var merged = new long[operands][];
+        for (int k = 0; k < operands; k++) merged[k] = new long[shape.Length];
         for (int axis = shape.Length - 1; axis >= 0; axis--)
         {
             long size = shape[axis];
             if (size == 1) continue;
-            int last = dims.Count - 1;
-            if (last >= 0 && strides.Select((s, k) => s[axis] == merged[k][last] * dims[last]).All(x => x))
+            if (kept > 0 && ContinuesInner(strides, merged, axis, kept - 1, dims[kept - 1]))
             {
-                dims[last] *= size; // this axis continues the inner one in every operand
+                dims[kept - 1] *= size; // this axis continues the inner one in every operand
                 continue;
             }
-            dims.Add(size);
-            for (int k = 0; k < strides.Length; k++) merged[k].Add(strides[k][axis]);
+            dims[kept] = size;
+            for (int k = 0; k < operands; k++) merged[k][kept] = strides[k][axis];
+            kept++;
         }
-        if (dims.Count > MaxRank)
-            throw new ArgumentException($"{op}: the views of shape [{string.Join(", ", shape.ToArray())}] keep {dims.Count} axes that cannot be merged; the GPU kernels walk at most {MaxRank}. Call Contiguous() on the operands first.");
-        dims.Reverse();
-        foreach (var list in merged) list.Reverse();
-        return new StridedAxes([.. dims], merged.Select(l => l.ToArray()).ToArray());
+        if (kept > MaxRank)
+            throw new ArgumentException($"{op}: the views of shape [{string.Join(", ", shape.ToArray())}] keep {kept} axes that cannot be merged; the GPU kernels walk at most {MaxRank}. Call Contiguous() on the operands first.");
+        var outerFirst = new long[kept];
+        for (int i = 0; i < kept; i++) outerFirst[i] = dims[kept - 1 - i];
+        var operandStrides = new long[operands][];
+        for (int k = 0; k < operands; k++)
+        {
+            operandStrides[k] = new long[kept];
+            for (int i = 0; i < kept; i++) operandStrides[k][i] = merged[k][kept - 1 - i];
+        }
+        return new StridedAxes(outerFirst, operandStrides);
+    }
+
+    /// <summary>Whether every operand steps over <paramref name="axis"/> exactly as one more run of the kept inner axis.</summary>
+    private static bool ContinuesInner(long[][] strides, long[][] merged, int axis, int inner, long innerSize)
+    {
+        for (int k = 0; k < strides.Length; k++)
+            if (strides[k][axis] != merged[k][inner] * innerSize) return false;
+        return true;
     }
 }
