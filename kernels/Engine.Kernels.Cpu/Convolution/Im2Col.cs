@@ -34,25 +34,26 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     {
         /// <summary>
         /// <paramref name="line"/> is the input row the run reads (null when that row is padding); the run's
-        /// elements are line[iw + q·stride] and columns[q] for q &lt; run.
+        /// elements are line[iw + q·stride] and columns[q] for q &lt; run, of which those with q in
+        /// [<paramref name="first"/>, <paramref name="last"/>) lie inside the row (the rest are padding).
         /// </summary>
-        static abstract void Run(T* line, int width, int iw, int stride, int run, T* columns);
+        static abstract void Run(T* line, int iw, int stride, int run, int first, int last, T* columns);
     }
 
     private struct GatherRuns : IRunAction
     {
-        public static void Run(T* line, int width, int iw, int stride, int run, T* columns)
+        public static void Run(T* line, int iw, int stride, int run, int first, int last, T* columns)
         {
             if (line == null) new Span<T>(columns, run).Clear();
-            else GatherRun(line, width, iw, stride, run, columns);
+            else GatherRun(line, iw, stride, run, first, last, columns);
         }
     }
 
     private struct ScatterRuns : IRunAction
     {
-        public static void Run(T* line, int width, int iw, int stride, int run, T* columns)
+        public static void Run(T* line, int iw, int stride, int run, int first, int last, T* columns)
         {
-            if (line != null) ScatterRun(line, width, iw, stride, run, columns);
+            if (line != null) ScatterRun(line, iw, stride, first, last, columns);
         }
     }
 
@@ -60,9 +61,16 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     /// Visits the block of the im2col matrix (rows r = (c, i, j), columns [colStart, colStart + count)) one run at a
     /// time: a run is the stretch of a row that lies in one output row, so its input cells share one input row.
     /// </summary>
+    /// <remarks>
+    /// Runs are short (a late layer's output rows are about a dozen wide) and there are patch-size × output-rows of
+    /// them, so the walk steps the output position instead of dividing for it, and takes the inside range of a
+    /// whole output row — the same for every row of one kernel column j — from one computation per (c, i, j):
+    /// three integer divisions per run had made the walk cost more than its copies.
+    /// </remarks>
     private static void Walk<TAction>(in ConvGeometry g, T* image, int colStart, int count, T* matrix) where TAction : struct, IRunAction
     {
-        int end = colStart + count, outWidth = g.OutWidth;
+        int end = colStart + count, outWidth = g.OutWidth, width = g.InWidth, strideW = g.StrideWidth;
+        int firstRow = colStart / outWidth, firstColumn = colStart - firstRow * outWidth;
         T* row = matrix;
         for (int c = 0; c < g.GroupInChannels; c++)
         {
@@ -71,14 +79,17 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
             {
                 for (int j = 0; j < g.KernelWidth; j++, row += count)
                 {
-                    for (int s = colStart; s < end;)
+                    int rowIw = -g.PadLeft + j * g.DilationWidth;
+                    var (wholeFirst, wholeLast) = InsideRange(width, rowIw, strideW, outWidth);
+                    int oh = firstRow, ow = firstColumn;
+                    for (int s = colStart; s < end; oh++, ow = 0)
                     {
-                        int oh = s / outWidth, ow = s - oh * outWidth;
                         int run = Math.Min(outWidth - ow, end - s);
                         int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
-                        int iw = ow * g.StrideWidth - g.PadLeft + j * g.DilationWidth;
-                        T* line = (uint)ih < (uint)g.InHeight ? plane + (long)ih * g.InWidth : null;
-                        TAction.Run(line, g.InWidth, iw, g.StrideWidth, run, row + (s - colStart));
+                        int iw = ow * strideW + rowIw;
+                        T* line = (uint)ih < (uint)g.InHeight ? plane + (long)ih * width : null;
+                        var (first, last) = run == outWidth ? (wholeFirst, wholeLast) : InsideRange(width, iw, strideW, run);
+                        TAction.Run(line, iw, strideW, run, first, last, row + (s - colStart));
                         s += run;
                     }
                 }
@@ -86,16 +97,15 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
         }
     }
 
-    /// <summary>to[q] = line[iw + q·stride] where that is inside [0, width), else zero.</summary>
+    /// <summary>to[q] = line[iw + q·stride] for q in [first, last) (inside the row), else zero.</summary>
     /// <remarks>
     /// Runs are one output row long (often a dozen elements), and there are patch-size × output-rows of them per
     /// image, so the per-run overhead matters as much as the copy: plain loops, and vector copies that may
     /// overlap within the run rather than a scalar tail.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GatherRun(T* line, int width, int iw, int stride, int run, T* to)
+    private static void GatherRun(T* line, int iw, int stride, int run, int first, int last, T* to)
     {
-        var (first, last) = InsideRange(width, iw, stride, run);
         for (int q = 0; q < first; q++) to[q] = T.Zero;
         if (stride == 1) CopyRun(line + iw + first, to + first, last - first);
         else
@@ -121,10 +131,9 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
         for (int q = 0; q < count; q++) to[q] = from[q];
     }
 
-    /// <summary>line[iw + q·stride] += from[q] for the q whose column is inside [0, width).</summary>
-    private static void ScatterRun(T* line, int width, int iw, int stride, int run, T* from)
+    /// <summary>line[iw + q·stride] += from[q] for q in [first, last) (inside the row).</summary>
+    private static void ScatterRun(T* line, int iw, int stride, int first, int last, T* from)
     {
-        var (first, last) = InsideRange(width, iw, stride, run);
         T* to = line + iw;
         if (stride == 1)
         {

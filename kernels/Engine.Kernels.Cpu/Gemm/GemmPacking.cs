@@ -52,7 +52,7 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
         else if (src.RowStride == 1)
         {
             // Each k step is a contiguous run of rows (column-major A, row-major B): a plain copy.
-            CopyRuns(src.Data, src.ColStride, kc, rows, dst, width);
+            if (CopyRuns(src.Data, src.ColStride, kc, rows, dst, width)) return;
         }
         else
         {
@@ -88,31 +88,60 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <summary>
-    /// Copies <paramref name="runs"/> runs of <paramref name="width"/> contiguous elements, src runs
+    /// Copies <paramref name="runs"/> runs of <paramref name="count"/> contiguous elements, src runs
     /// <paramref name="srcStride"/> apart, dst runs <paramref name="dstStride"/> apart: a row-major B panel
-    /// or a column-major A block, where packing is a plain vector copy.
+    /// or a column-major A block, where packing is a plain vector copy. Returns whether it also zeroed the
+    /// padding [count, dstStride) of each run, which it does for a ragged sliver of the AVX2 kernels' B (two
+    /// vector stores per run instead of a scalar store per padded element).
     /// </summary>
-    private static void CopyRuns(T* src, long srcStride, int runs, int width, T* dst, int dstStride)
+    private static bool CopyRuns(T* src, long srcStride, int runs, int count, T* dst, int dstStride)
     {
-        if (width == 2 * Vector256<T>.Count)
+        int lanes = Vector256<T>.Count;
+        if (count == 2 * lanes)
         {
             // Full sliver of the AVX2 kernels' B: two straight vector copies per row.
             for (int r = 0; r < runs; r++, src += srcStride, dst += dstStride)
             {
                 Vector256.Store(Vector256.Load(src), dst);
-                Vector256.Store(Vector256.Load(src + Vector256<T>.Count), dst + Vector256<T>.Count);
+                Vector256.Store(Vector256.Load(src + lanes), dst + lanes);
             }
-            return;
+            return false;
         }
+        bool zeroPadding = count < dstStride && dstStride == 2 * lanes;
         for (int r = 0; r < runs; r++, src += srcStride, dst += dstStride)
         {
-            int i = 0;
-            for (; i + Vector256<T>.Count <= width; i += Vector256<T>.Count)
-                Vector256.Store(Vector256.Load(src + i), dst + i);
-            for (; i + Vector128<T>.Count <= width; i += Vector128<T>.Count)
-                Vector128.Store(Vector128.Load(src + i), dst + i);
-            for (; i < width; i++) dst[i] = src[i];
+            if (zeroPadding)
+            {
+                Vector256.Store(Vector256<T>.Zero, dst);
+                Vector256.Store(Vector256<T>.Zero, dst + lanes);
+            }
+            CopyRun(src, dst, count);
         }
+        return zeroPadding;
+    }
+
+    /// <summary>
+    /// dst[i] = src[i] for i &lt; count: whole vectors, the last one overlapping the one before where count is not
+    /// a multiple (rewriting the same values), so a 9-wide or 6-wide run takes two vector copies, not a scalar tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(T* src, T* dst, int count)
+    {
+        int wide = Vector256<T>.Count, narrow = Vector128<T>.Count;
+        if (count >= wide)
+        {
+            int i = 0;
+            for (; i + wide <= count; i += wide) Vector256.Store(Vector256.Load(src + i), dst + i);
+            if (i < count) Vector256.Store(Vector256.Load(src + count - wide), dst + count - wide);
+            return;
+        }
+        if (count >= narrow)
+        {
+            Vector128.Store(Vector128.Load(src), dst);
+            if (count > narrow) Vector128.Store(Vector128.Load(src + count - narrow), dst + count - narrow);
+            return;
+        }
+        for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Engine.Kernels.Cpu;
 
@@ -99,24 +101,44 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
                     TSimd.Store(index + ow, at);
                     if (ow == outWidth - count) break;
                 }
-                for (int k = 0; k < outWidth; k++) argmax[o + k] = int.CreateTruncating(index[k]);
+                StoreIndices(index, argmax + o, outWidth);
             }
         }
+    }
+
+    /// <summary>argmax[k] = index[k] as an int for k &lt; count (indices are exact integers in T), a vector at a time where AVX runs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreIndices(T* index, int* argmax, int count)
+    {
+        int k = 0;
+        if (Avx.IsSupported && typeof(T) == typeof(float))
+            for (; k + 8 <= count; k += 8) Avx.ConvertToVector256Int32WithTruncation(Vector256.Load((float*)index + k)).Store(argmax + k);
+        else if (Avx.IsSupported && typeof(T) == typeof(double))
+            for (; k + 4 <= count; k += 4) Avx.ConvertToVector128Int32WithTruncation(Vector256.Load((double*)index + k)).Store(argmax + k);
+        for (; k < count; k++) argmax[k] = int.CreateTruncating(index[k]);
     }
 
     /// <summary>
     /// The 2×2 window with step 2 on rows narrower than one vector of outputs (a late CNN layer's 11×11 maps): the
     /// four cells compared in row-major order, straight from the input, with none of the general path's row scratch.
+    /// Rows at least one 128-bit vector of outputs wide take <see cref="NarrowRowSse"/>.
     /// </summary>
     private static void NarrowTwoByTwo(T* x, long planes, PoolGeometry g, T* y, int* argmax)
     {
         int width = g.Width;
+        bool sse = Sse2.IsSupported && g.OutWidth >= Vector128<T>.Count;
         for (long p = 0; p < planes; p++)
         {
             T* plane = x + p * g.InPlane;
             long o = p * g.OutPlane;
-            for (int oh = 0; oh < g.OutHeight; oh++)
-                for (int ow = 0; ow < g.OutWidth; ow++, o++)
+            for (int oh = 0; oh < g.OutHeight; oh++, o += g.OutWidth)
+            {
+                if (sse)
+                {
+                    NarrowRowSse(plane, width, oh, g.OutWidth, y + o, argmax + o);
+                    continue;
+                }
+                for (int ow = 0; ow < g.OutWidth; ow++)
                 {
                     int at = 2 * oh * width + 2 * ow;
                     T best = plane[at];
@@ -124,10 +146,71 @@ internal static unsafe class MaxPool2dVector<T, TV, TSimd, TPairs>
                     TakeIfBeats(plane, at + 1, ref best, ref winner);
                     TakeIfBeats(plane, at + width, ref best, ref winner);
                     TakeIfBeats(plane, at + width + 1, ref best, ref winner);
-                    y[o] = best;
-                    argmax[o] = winner;
+                    y[o + ow] = best;
+                    argmax[o + ow] = winner;
                 }
+            }
         }
+    }
+
+    /// <summary>
+    /// One output row of <see cref="NarrowTwoByTwo"/> with 128-bit vectors, the ragged end as one more vector
+    /// overlapping the last. The four cells go in row-major order as in <see cref="ForwardTwoByTwo"/>, so values
+    /// and indices are those of the scalar loop; the scattered compares of that loop mispredicted on real data.
+    /// Reads stop at column 2·outWidth − 1 of the two rows, inside the plane.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NarrowRowSse(T* plane, int width, int oh, int outWidth, T* y, int* argmax)
+    {
+        int count = Vector128<T>.Count;
+        T* top = plane + (long)(2 * oh) * width;
+        T* bottom = top + width;
+        Vector128<T> evenColumns = typeof(T) == typeof(float)
+            ? Vector128.Create(0f, 2f, 4f, 6f).As<float, T>()
+            : Vector128.Create(0d, 2d).As<double, T>();
+        Vector128<T> one = Vector128.Create(T.One), down = Vector128.Create(T.CreateTruncating(width));
+        Vector128<T> rowStart = Vector128.Create(T.CreateTruncating(2 * oh * width));
+        for (int ow = 0; ; ow += count)
+        {
+            if (ow > outWidth - count) ow = outWidth - count;
+            int c = 2 * ow;
+            Vector128<T> t0 = Vector128.Load(top + c), t1 = Vector128.Load(top + c + count);
+            Vector128<T> b0 = Vector128.Load(bottom + c), b1 = Vector128.Load(bottom + c + count);
+            Vector128<T> best = Evens128(t0, t1);
+            Vector128<T> at = rowStart + Vector128.Create(T.CreateTruncating(c)) + evenColumns;
+            Vector128<T> atBottom = at + down;
+            TakeIfBeats128(ref best, ref at, Odds128(t0, t1), at + one);
+            TakeIfBeats128(ref best, ref at, Evens128(b0, b1), atBottom);
+            TakeIfBeats128(ref best, ref at, Odds128(b0, b1), atBottom + one);
+            best.Store(y + ow);
+            if (typeof(T) == typeof(float))
+                Sse2.ConvertToVector128Int32WithTruncation(at.AsSingle()).Store(argmax + ow);
+            else
+                for (int k = 0; k < count; k++) argmax[ow + k] = int.CreateTruncating(at.GetElement(k));
+            if (ow == outWidth - count) break;
+        }
+    }
+
+    /// <summary>Elements 0, 2, … of a ‖ b (SSE shuffles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Evens128(Vector128<T> a, Vector128<T> b) => typeof(T) == typeof(float)
+        ? Sse.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00).As<float, T>()
+        : Sse2.UnpackLow(a.AsDouble(), b.AsDouble()).As<double, T>();
+
+    /// <summary>Elements 1, 3, … of a ‖ b (SSE shuffles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Odds128(Vector128<T> a, Vector128<T> b) => typeof(T) == typeof(float)
+        ? Sse.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01).As<float, T>()
+        : Sse2.UnpackHigh(a.AsDouble(), b.AsDouble()).As<double, T>();
+
+    /// <summary>best, at = candidate, its index where the candidate is strictly larger, or a NaN over a number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TakeIfBeats128(ref Vector128<T> best, ref Vector128<T> at, Vector128<T> candidate, Vector128<T> candidateAt)
+    {
+        var candidateIsNaN = ~Vector128.Equals(candidate, candidate);
+        var take = Vector128.GreaterThan(candidate, best) | (candidateIsNaN & Vector128.Equals(best, best));
+        best = Vector128.ConditionalSelect(take, candidate, best);
+        at = Vector128.ConditionalSelect(take, candidateAt, at);
     }
 
     /// <summary>best, winner = plane[cell], cell where that is strictly larger, or a NaN over a number.</summary>
