@@ -38,6 +38,12 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
         /// [<paramref name="first"/>, <paramref name="last"/>) lie inside the row (the rest are padding).
         /// </summary>
         static abstract void Run(T* line, int iw, int stride, int run, int first, int last, T* columns);
+
+        /// <summary>A unit-stride run lying wholly inside its input row: the cells from[q] and columns[q], q &lt; run.</summary>
+        static abstract void Inside(T* from, int run, T* columns);
+
+        /// <summary>A run whose input row is padding.</summary>
+        static abstract void Padding(int run, T* columns);
     }
 
     private struct GatherRuns : IRunAction
@@ -47,6 +53,10 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
             if (line == null) new Span<T>(columns, run).Clear();
             else GatherRun(line, iw, stride, run, first, last, columns);
         }
+
+        public static void Inside(T* from, int run, T* columns) => CopyRun(from, columns, run);
+
+        public static void Padding(int run, T* columns) => new Span<T>(columns, run).Clear();
     }
 
     private struct ScatterRuns : IRunAction
@@ -54,6 +64,12 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
         public static void Run(T* line, int iw, int stride, int run, int first, int last, T* columns)
         {
             if (line != null) ScatterRun(line, iw, stride, first, last, columns);
+        }
+
+        public static void Inside(T* from, int run, T* columns) => AddInto(from, columns, run);
+
+        public static void Padding(int run, T* columns)
+        {
         }
     }
 
@@ -71,6 +87,9 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     {
         int end = colStart + count, outWidth = g.OutWidth, width = g.InWidth, strideW = g.StrideWidth;
         int firstRow = colStart / outWidth, firstColumn = colStart - firstRow * outWidth;
+        // A block of whole output rows (the usual case: blocks are whole planes or whole rows) whose run for kernel
+        // column j lies inside the input row for every output row takes the tight loop, a copy per output row.
+        bool wholeRows = firstColumn == 0 && count % outWidth == 0 && strideW == 1;
         T* row = matrix;
         for (int c = 0; c < g.GroupInChannels; c++)
         {
@@ -81,13 +100,23 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
                 {
                     int rowIw = -g.PadLeft + j * g.DilationWidth;
                     var (wholeFirst, wholeLast) = InsideRange(width, rowIw, strideW, outWidth);
+                    if (wholeRows && wholeFirst == 0 && wholeLast == outWidth)
+                    {
+                        int ih = firstRow * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        for (T* to = row; to < row + count; to += outWidth, ih += g.StrideHeight)
+                        {
+                            if ((uint)ih < (uint)g.InHeight) TAction.Inside(plane + (long)ih * width + rowIw, outWidth, to);
+                            else TAction.Padding(outWidth, to);
+                        }
+                        continue;
+                    }
                     int oh = firstRow, ow = firstColumn;
                     for (int s = colStart; s < end; oh++, ow = 0)
                     {
                         int run = Math.Min(outWidth - ow, end - s);
-                        int ih = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
+                        int ihRun = oh * g.StrideHeight - g.PadTop + i * g.DilationHeight;
                         int iw = ow * strideW + rowIw;
-                        T* line = (uint)ih < (uint)g.InHeight ? plane + (long)ih * width : null;
+                        T* line = (uint)ihRun < (uint)g.InHeight ? plane + (long)ihRun * width : null;
                         var (first, last) = run == outWidth ? (wholeFirst, wholeLast) : InsideRange(width, iw, strideW, run);
                         TAction.Run(line, iw, strideW, run, first, last, row + (s - colStart));
                         s += run;
