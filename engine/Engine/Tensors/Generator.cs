@@ -2,7 +2,8 @@ namespace Engine.Tensors;
 
 /// <summary>
 /// A seeded, reproducible random number generator (xoshiro256** seeded through SplitMix64). The same
-/// seed gives the same numbers on every machine and .NET version.
+/// seed gives the same numbers on every machine and .NET version. Its full state can be read with
+/// <see cref="State"/> and put back with <see cref="Restore"/>, to continue a sequence later (resumable training).
 /// </summary>
 public sealed class Generator
 {
