@@ -5,7 +5,7 @@ using Engine.Tensors;
 namespace Engine.Bench;
 
 /// <summary>
-/// One training epoch of the model-API issue's MNIST models through <see cref="Model.Fit(Tensor, Tensor, int, int, double, ValueTuple{Tensor, Tensor}?, bool, IReadOnlyList{Callback}?, int, ulong)"/>
+/// One training epoch of the model-API issue's MNIST models through <see cref="Model.Fit(Tensor, Tensor, int, int, double, ValueTuple{Tensor, Tensor}?, bool, IReadOnlyList{Callback}?, int, ulong?)"/>
 /// on the bundled 8,000 training digits: Adam 1e-3, batch 128, shuffled, no augmentation, silent.
 /// "cnn": conv 32 3×3 relu, max-pool 2, conv 64 3×3 relu, max-pool 2, flatten, dropout 0.5, dense 10 softmax;
 /// "mlp": 784-256-128-10 with ReLU and softmax.

@@ -2,7 +2,8 @@ namespace Engine.Tensors;
 
 /// <summary>
 /// A seeded, reproducible random number generator (xoshiro256** seeded through SplitMix64). The same
-/// seed gives the same numbers on every machine and .NET version.
+/// seed gives the same numbers on every machine and .NET version. Its full state can be read with
+/// <see cref="State"/> and put back with <see cref="Restore"/>, to continue a sequence later (resumable training).
 /// </summary>
 public sealed class Generator
 {
@@ -21,6 +22,24 @@ public sealed class Generator
         ulong x = seed;
         _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
         _spareNormal = null;
+    }
+
+    /// <summary>
+    /// The generator's full state, including the spare normal left by <see cref="NextNormal"/>: save it, and
+    /// <see cref="Restore"/> it later (or into another generator) to continue the same sequence.
+    /// </summary>
+    public GeneratorState State => new(_s0, _s1, _s2, _s3, _spareNormal);
+
+    /// <summary>Puts the generator back into a state read from <see cref="State"/>; the next numbers are those that followed it.</summary>
+    /// <param name="state">A state read from <see cref="State"/>.</param>
+    /// <exception cref="ArgumentException">All four words are zero (xoshiro256** would then give zeros forever), or the spare normal is not finite.</exception>
+    public void Restore(GeneratorState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+            throw new ArgumentException("Generator.Restore: the state words (0, 0, 0, 0) are not a reachable state; xoshiro256** would give zeros forever.", nameof(state));
+        if (state.SpareNormal is double spare && !double.IsFinite(spare))
+            throw new ArgumentException($"Generator.Restore: the spare normal {spare} is not finite.", nameof(state));
+        (_s0, _s1, _s2, _s3, _spareNormal) = (state.S0, state.S1, state.S2, state.S3, state.SpareNormal);
     }
 
     /// <summary>The next 64 random bits.</summary>

@@ -4,7 +4,9 @@ namespace Engine.NN;
 
 /// <summary>
 /// Zeroes a fraction <see cref="Rate"/> of the inputs during training and scales the rest by 1/(1 − rate); the
-/// identity at inference. Masks come from a generator seeded by the model's seed. No parameters.
+/// identity at inference. Masks come from the layer's own generator, seeded from the model's seed when the layer is
+/// built; <c>Model.Save(path, includeOptimizer: true)</c> stores its state, so resumed training draws the same masks.
+/// No parameters.
 /// </summary>
 public sealed class Dropout : Layer
 {
@@ -21,6 +23,9 @@ public sealed class Dropout : Layer
 
     /// <summary>Fraction dropped.</summary>
     public double Rate { get; }
+
+    /// <summary>Where the masks come from: made when the layer is built, null before.</summary>
+    internal Generator? MaskGenerator => _generator;
 
     /// <inheritdoc/>
     protected override void Build(int[] inputShape) => _generator = new Generator(BuildGenerator.NextUInt64());

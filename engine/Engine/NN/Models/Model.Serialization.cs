@@ -12,19 +12,27 @@ public partial class Model
     private const string ArchitectureKey = "engine.architecture";
     private const string TrainingKey = "engine.training";
     private const string ChecksumKey = "engine.sha256";
+    private const string RandomKey = "engine.random";
     private const string OptimizerPrefix = "optimizer/";
     private const string FormatName = "engine-model";
 
     /// <summary>
     /// Saves the model to one safetensors file: every weight under its name ("conv2d/kernel"), and the architecture
     /// as JSON in the header's metadata ("engine.architecture"), so PyTorch and Hugging Face tools read the weights
-    /// as they are. With <paramref name="includeOptimizer"/> the compile configuration (optimizer type and
-    /// hyperparameters, learning-rate schedule, clipping, loss, metric names) goes into the metadata
-    /// ("engine.training") and the optimizer's state (step count, learning rate, slot tensors) into tensors named
-    /// "optimizer/…" ("optimizer/dense/kernel/exp_avg"), so training resumed after <see cref="Load"/> continues
-    /// exactly where it stopped. A SHA-256 of the tensor data ("engine.sha256") lets <see cref="Load"/> detect a
-    /// corrupted weight, which safetensors alone would not. The file is written atomically (a temporary file renamed over the target): a
-    /// failed save leaves the old file intact.
+    /// as they are. A model used as a layer (nested, at any depth) is saved inside its parent: its architecture nests
+    /// in the parent's layer list, and its weights carry its name as a prefix ("inner/dense/kernel"), as Keras's HDF5
+    /// files group a nested model's weights under its name; weights of the top-level layers keep their plain names.
+    /// With <paramref name="includeOptimizer"/> (a resumable checkpoint) the compile configuration (optimizer type
+    /// and hyperparameters, learning-rate schedule, clipping, loss, metric names) goes into the metadata
+    /// ("engine.training"), the optimizer's state (step count, learning rate, slot tensors) into tensors named
+    /// "optimizer/…" ("optimizer/dense/kernel/exp_avg"), and the random state into the metadata ("engine.random"):
+    /// the <see cref="Generator.State"/> of every Dropout layer's mask generator (nested ones too, by path) and of
+    /// the generator the tensor overload of <c>Fit</c> shuffles with, so training resumed after <see cref="Load"/>
+    /// continues exactly where it stopped, dropout and shuffling included. Without it none of that is stored: the
+    /// loaded model's dropout generators start from the model's seed again and its shuffling from seed 0. A
+    /// <see cref="Engine.Data.DataLoader"/>'s generator is never stored. A SHA-256 of the tensor data
+    /// ("engine.sha256") lets <see cref="Load"/> detect a corrupted weight, which safetensors alone would not. The
+    /// file is written atomically (a temporary file renamed over the target): a failed save leaves the old file intact.
     /// </summary>
     /// <param name="path">The file (".safetensors" is the conventional extension).</param>
     /// <param name="includeOptimizer">Whether to store the compile configuration and the optimizer state as well.</param>
@@ -34,11 +42,12 @@ public partial class Model
     {
         if (!IsBuilt && this is not Sequential) throw new InvalidOperationException($"Save: model {Name} is not built.");
         var metadata = new Dictionary<string, string> { [ArchitectureKey] = Architecture().ToJsonString() };
-        var tensors = Weights.Select(w => new KeyValuePair<string, Tensor>(w.Name, w.Value)).ToList();
+        var tensors = SavedWeights().Select(w => new KeyValuePair<string, Tensor>(w.Name, w.Value)).ToList();
         if (includeOptimizer)
         {
             var (optimizer, loss) = Compiled("Save");
             metadata[TrainingKey] = TrainingConfig.Describe(optimizer, loss, _metrics).ToJsonString();
+            metadata[RandomKey] = RandomStateConfig.Describe(ShuffleGenerator, RandomLayers()).ToJsonString();
             tensors.AddRange(OptimizerTensors(optimizer));
         }
         metadata[ChecksumKey] = Checksum(tensors);
@@ -46,10 +55,12 @@ public partial class Model
     }
 
     /// <summary>
-    /// Loads a model saved by <see cref="Save"/>: rebuilds the layers from the architecture and puts every weight
-    /// back, so predictions are bit-identical to the saved model's (on the same machine and thread count). When
-    /// the file holds the optimizer, the model comes back compiled with the optimizer's state restored; otherwise
-    /// it is not compiled. Nothing is returned unless everything loaded.
+    /// Loads a model saved by <see cref="Save"/>: rebuilds the layers, nested models included, from the architecture
+    /// and puts every weight back, so predictions are bit-identical to the saved model's (on the same machine and
+    /// thread count). When the file holds the optimizer, the model comes back compiled with the optimizer's state
+    /// restored, and with the saved random state (dropout masks, Fit's shuffling) when the file has one (files
+    /// written before it was saved load with fresh generators); otherwise it is not compiled. Nothing is returned
+    /// unless everything loaded.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="customLayers">User-defined types the file may name: layers, and also losses, optimizers or learning-rate schedules.</param>
@@ -76,7 +87,7 @@ public partial class Model
         if (file.Metadata.TryGetValue(ChecksumKey, out var checksum) && checksum != Checksum(file.Tensors))
             throw new InvalidDataException($"{path}: the tensor data is corrupt (its SHA-256 differs from the one saved with it).");
         var model = FromArchitecture(ParseObject(json, "architecture", path), customTypes, path);
-        var weightNames = model.Weights.Select(w => w.Name).ToHashSet();
+        var weightNames = model.SavedWeights().Select(w => w.Name).ToHashSet();
         bool IsOptimizerState(string name) => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !weightNames.Contains(name);
         model.LoadWeights(file.Tensors.Where(t => !IsOptimizerState(t.Key)).ToList(), path);
         var optimizerState = file.Tensors.Where(t => IsOptimizerState(t.Key)).ToList();
@@ -84,6 +95,8 @@ public partial class Model
             model.RestoreTraining(ParseObject(training, "training configuration", path), optimizerState, customTypes, path);
         else if (optimizerState.Count > 0)
             throw new InvalidDataException($"{path}: optimizer tensors ({optimizerState[0].Key}, …) without a training configuration (\"{TrainingKey}\" metadata).");
+        if (file.Metadata.TryGetValue(RandomKey, out var random))
+            RandomStateConfig.Restore(ParseObject(random, "random state", path), model.ShuffleGenerator, model.RandomLayers(), path);
         return model;
     }
 
@@ -110,13 +123,42 @@ public partial class Model
         }
     }
 
-    private JsonObject Architecture()
+    /// <summary>
+    /// Every weight under the name it is saved by: a nested model's weights get its name as a prefix
+    /// ("inner/dense/kernel", "outer/inner/dense/kernel" two levels down), so two nested models with equally named
+    /// layers stay apart; a weight shared between layers is saved once, under the name it is first met by.
+    /// </summary>
+    private List<Weight> SavedWeights()
+    {
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        var weights = new List<Weight>();
+        foreach (var layer in Layers)
+        {
+            var own = layer is Model inner ? inner.SavedWeights().Select(w => w with { Name = $"{inner.Name}/{w.Name}" }) : layer.Weights;
+            weights.AddRange(own.Where(w => seen.Add(w.Value)));
+        }
+        return weights;
+    }
+
+    /// <summary>The built layers that draw random numbers while training, by path ("dropout", "inner/dropout"), with their generators.</summary>
+    private List<(string Path, Generator Generator)> RandomLayers()
+    {
+        var random = new List<(string, Generator)>();
+        foreach (var layer in Layers)
+        {
+            if (layer is Model inner) random.AddRange(inner.RandomLayers().Select(r => ($"{inner.Name}/{r.Path}", r.Generator)));
+            else if (layer is Dropout { MaskGenerator: { } generator }) random.Add((layer.Name, generator));
+        }
+        return random;
+    }
+
+    /// <summary>The model as JSON: its class, name and layers (a nested model's entry holds its own architecture), and its seed or graph.</summary>
+    internal JsonObject Architecture()
     {
         var layers = new JsonArray();
         var names = new HashSet<string>();
         foreach (var layer in Layers)
         {
-            if (layer is Model) throw new ArgumentException($"Save: model {Name} contains the model {layer.Name}; nested models cannot be saved yet.");
             if (!names.Add(layer.Name)) throw new ArgumentException($"Save: model {Name} has two layers named {layer.Name}; saved layers are found by name.");
             layers.Add(LayerConfig.Describe(layer));
         }
@@ -146,7 +188,8 @@ public partial class Model
         ["outputs"] = new JsonArray(_outputs.Select(o => (JsonNode)_outputIds[o]).ToArray()),
     };
 
-    private static Model FromArchitecture(JsonObject architecture, IReadOnlyList<Type> customTypes, string source)
+    /// <summary>Rebuilds a model (not yet holding its saved weights) from <see cref="Architecture"/>'s description.</summary>
+    internal static Model FromArchitecture(JsonObject architecture, IReadOnlyList<Type> customTypes, string source)
     {
         if ((string?)architecture["format"] != FormatName)
             throw new InvalidDataException($"{source}: the architecture is not an {FormatName} description.");
@@ -177,7 +220,7 @@ public partial class Model
     /// <summary>Checks every weight against the file before assigning any, so a mismatch changes nothing.</summary>
     private void LoadWeights(IReadOnlyList<KeyValuePair<string, Tensor>> tensors, string source)
     {
-        var weights = Weights;
+        var weights = SavedWeights();
         var saved = tensors.ToDictionary(t => t.Key, t => t.Value);
         var missing = weights.Where(w => !saved.ContainsKey(w.Name)).Select(w => w.Name).ToList();
         var extra = saved.Keys.Except(weights.Select(w => w.Name)).ToList();
@@ -197,7 +240,7 @@ public partial class Model
     private List<KeyValuePair<string, Tensor>> OptimizerTensors(Optimizer optimizer)
     {
         var weightNames = new Dictionary<Tensor, string>(ReferenceEqualityComparer.Instance);
-        foreach (var w in Weights) weightNames.TryAdd(w.Value, w.Name);
+        foreach (var w in SavedWeights()) weightNames.TryAdd(w.Value, w.Name);
         var tensors = new List<KeyValuePair<string, Tensor>>();
         foreach (var (key, value) in optimizer.GetState())
         {
@@ -218,8 +261,9 @@ public partial class Model
         var (optimizer, loss, metrics) = TrainingConfig.Create(training, customTypes, source);
         Compile(optimizer, loss, metrics);
         BindOptimizer(optimizer);
+        var weights = SavedWeights();
         var index = new Dictionary<string, int>();
-        foreach (var w in Weights)
+        foreach (var w in weights)
         {
             int i = optimizer.Parameters.ToList().FindIndex(p => ReferenceEquals(p, w.Value));
             if (i >= 0) index.TryAdd(w.Name, i);
@@ -231,7 +275,7 @@ public partial class Model
             int slash = key.LastIndexOf('/');
             if (slash > 0)
             {
-                var weight = Weights.FirstOrDefault(w => w.Name == key[..slash]);
+                var weight = weights.FirstOrDefault(w => w.Name == key[..slash]);
                 if (weight is null || !index.TryGetValue(weight.Name, out int i))
                     throw LayerConfig.Bad(source, $"the optimizer tensor {name} belongs to no trainable weight");
                 if (value.DType != weight.Value.DType || !value.Shape.Equals(weight.Value.Shape))

@@ -18,6 +18,13 @@ public partial class Model
     /// <summary>The metrics given to <see cref="Compile"/>.</summary>
     public IReadOnlyList<Metric> Metrics => _metrics;
 
+    /// <summary>
+    /// The generator the tensor overload of <c>Fit</c> shuffles with: owned by the model so that successive Fit
+    /// calls, and training resumed from a checkpoint, continue one sequence. A <see cref="DataLoader"/> given to Fit
+    /// shuffles with its own generator instead.
+    /// </summary>
+    internal Generator ShuffleGenerator { get; } = new(0);
+
     /// <summary>Set by a callback to end <c>Fit</c> after the current batch.</summary>
     public bool StopTraining { get; set; }
 
@@ -49,21 +56,28 @@ public partial class Model
     /// <param name="shuffle">Reshuffle the training samples every epoch.</param>
     /// <param name="callbacks">Hooks called during training.</param>
     /// <param name="verbose">0 silent, 1 a live progress line, 2 one line per epoch.</param>
-    /// <param name="seed">Seed of the shuffling (dropout masks come from the model's seed); a seeded run is reproducible on the same machine and thread count.</param>
+    /// <param name="seed">
+    /// Restarts the model's shuffle generator from this seed; null (the default) continues it where the last
+    /// <c>Fit</c> left it (or, after <see cref="Load"/> of a checkpoint saved with the optimizer, where the saved model
+    /// left it), starting from seed 0 on a new model. So Fit(2 epochs) then Fit(1 epoch) shuffles as Fit(3 epochs)
+    /// does. Dropout masks come from the model's seed. A seeded run is reproducible on the same machine and thread count.
+    /// </param>
     public History Fit(Tensor x, Tensor y, int epochs = 1, int batchSize = 32, double validationSplit = 0,
         (Tensor X, Tensor Y)? validationData = null, bool shuffle = true, IReadOnlyList<Callback>? callbacks = null,
-        int verbose = 1, ulong seed = 0)
+        int verbose = 1, ulong? seed = null)
     {
         Compiled("Fit");
         if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Fit: batchSize must be positive.");
         CheckSamples(x, y, "Fit");
         var (trainX, trainY, validation) = Split(x, y, validationSplit, validationData);
-        return Fit(new DataLoader(trainX, trainY, batchSize, shuffle, new Generator(seed)), epochs, validation, callbacks, verbose);
+        if (seed is ulong restart) ShuffleGenerator.Reseed(restart);
+        return Fit(new DataLoader(trainX, trainY, batchSize, shuffle, ShuffleGenerator), epochs, validation, callbacks, verbose);
     }
 
     /// <summary>
     /// Trains on the batches of a <see cref="DataLoader"/> (which decides batch size, shuffling and augmentation)
-    /// for <paramref name="epochs"/> passes; see the tensor overload for the rest.
+    /// for <paramref name="epochs"/> passes; see the tensor overload for the rest. The loader's generator is the
+    /// caller's: <see cref="Save"/> does not store it, so to resume a shuffled run save its <see cref="Generator.State"/> too.
     /// </summary>
     /// <param name="data">The training batches; each enumeration is one epoch.</param>
     /// <param name="epochs">Passes over the data.</param>
