@@ -213,4 +213,26 @@ public class ModelTrainingTests
         Assert.Contains("same number of samples", Assert.Throws<ArgumentException>(() => model.Fit(x, Tensor.Zeros(new Shape(7), DType.Int32))).Message);
         Assert.Contains("per-sample shape", Assert.Throws<ArgumentException>(() => model.Predict(Tensor.Zeros(new Shape(8, 783)))).Message);
     }
+
+    [Fact]
+    public void FrozenLayersStayFrozenInsideNestedModels()
+    {
+        var frozenLayer = new Dense(8, activation: Activation.ReLU, name: "frozen") { Trainable = false };
+        var inner = new Sequential("inner", seed: 3).Add(new Input(6)).Add(frozenLayer).Add(new Dense(8, name: "free"));
+        var frozenModel = new Sequential("frozen_model", seed: 4).Add(new Input(8)).Add(new Dense(4, name: "dense"));
+        frozenModel.Trainable = false;
+        var outer = new Sequential("outer", seed: 5).Add(new Input(6)).Add(inner).Add(frozenModel).Add(new Dense(2, name: "head"));
+        var x = Tensor.Randn(new Shape(32, 6), generator: new Generator(1));
+        var y = Tensor.FromArray(Enumerable.Range(0, 32).Select(i => i % 2).ToArray());
+        outer.Compile(new Adam(learningRate: 1e-2), new SparseCategoricalCrossentropy(fromLogits: true));
+        var before = outer.Weights.ToDictionary(w => w, w => w.Value.ToArray<float>());
+        outer.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0);
+        foreach (var (weight, values) in before)
+        {
+            bool frozen = frozenLayer.Weights.Contains(weight) || frozenModel.Weights.Contains(weight);
+            bool changed = !values.SequenceEqual(weight.Value.ToArray<float>());
+            Assert.True(frozen != changed, $"{weight.Name}: frozen {frozen}, changed {changed}");
+        }
+        Assert.Equal(inner.Weights.Count - frozenLayer.Weights.Count + 2, outer.TrainableWeights.Count());
+    }
 }

@@ -41,7 +41,7 @@ public abstract class Layer
     public virtual IReadOnlyList<Weight> Weights => _weights;
 
     /// <summary>The weights the optimizer updates: all of them unless the layer or the weight is frozen.</summary>
-    public IEnumerable<Weight> TrainableWeights => Trainable ? Weights.Where(w => w.Trainable) : [];
+    public virtual IEnumerable<Weight> TrainableWeights => Trainable ? Weights.Where(w => w.Trainable) : [];
 
     /// <summary>Total number of scalars in the weights.</summary>
     public long ParameterCount => Weights.Sum(w => w.Value.NumElements);

@@ -45,6 +45,12 @@ public partial class Model : Layer
     /// <inheritdoc/>
     public override IReadOnlyList<Weight> Weights => Layers.SelectMany(l => l.Weights).Distinct().ToList();
 
+    /// <summary>
+    /// The weights training updates: none when the model itself is frozen, else each layer's own trainable weights,
+    /// so a layer frozen inside a nested model stays frozen (as in Keras).
+    /// </summary>
+    public override IEnumerable<Weight> TrainableWeights => Trainable ? Layers.SelectMany(l => l.TrainableWeights).Distinct() : [];
+
     /// <summary>The per-sample shapes of the inputs.</summary>
     public IReadOnlyList<int[]> InputShapes => _inputs.Select(i => i.Shape).ToList();
 
