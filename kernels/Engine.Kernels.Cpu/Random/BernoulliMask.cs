@@ -58,7 +58,7 @@ public static unsafe class BernoulliMask
         else throw new NotSupportedException($"{kernel} supports float and double, not {typeof(T).FullName}.");
     }
 
-    /// <summary>The scalar reference: element by element from <see cref="CounterHash.Bits"/>, on one thread.</summary>
+    /// <summary>The reference: element by element from <see cref="CounterHash.Bits"/>, on one thread (the definition the paths are tested against).</summary>
     /// <param name="mask">The mask, <paramref name="count"/> contiguous elements.</param>
     /// <param name="count">The number of elements.</param>
     /// <param name="key">The stream's key.</param>
@@ -72,8 +72,8 @@ public static unsafe class BernoulliMask
         const string kernel = "BernoulliMask.Reference";
         Check(kernel, mask, count);
         ulong threshold = Threshold(p);
-        if (typeof(T) == typeof(float)) FillScalar((float*)mask, 0, count, key, threshold, (float)scale);
-        else if (typeof(T) == typeof(double)) FillScalar((double*)mask, 0, count, key, threshold, scale);
+        if (typeof(T) == typeof(float)) FillEach((float*)mask, count, key, threshold, (float)scale);
+        else if (typeof(T) == typeof(double)) FillEach((double*)mask, count, key, threshold, scale);
         else throw new NotSupportedException($"{kernel} supports float and double, not {typeof(T).FullName}.");
     }
 
@@ -101,9 +101,23 @@ public static unsafe class BernoulliMask
         else KernelThreads.ForRange(pairs, ParallelThreshold / 2, (first, last) => body(2 * first, Math.Min(count, 2 * last)));
     }
 
+    /// <summary>The definition, element by element: the oracle the paths are tested against.</summary>
+    private static void FillEach<T>(T* mask, long count, ulong key, ulong threshold, T scale) where T : unmanaged, INumberBase<T>
+    {
+        for (long i = 0; i < count; i++) mask[i] = CounterHash.Bits(key, i) >= threshold ? scale : T.Zero;
+    }
+
+    /// <summary>The scalar path from an even <paramref name="start"/>: one hash per pair of elements.</summary>
     private static void FillScalar<T>(T* mask, long start, long end, ulong key, ulong threshold, T scale) where T : unmanaged, INumberBase<T>
     {
-        for (long i = start; i < end; i++) mask[i] = CounterHash.Bits(key, i) >= threshold ? scale : T.Zero;
+        long i = start;
+        for (; i + 2 <= end; i += 2)
+        {
+            ulong bits = CounterHash.Pair(key, i >> 1);
+            mask[i] = (bits & uint.MaxValue) >= threshold ? scale : T.Zero;
+            mask[i + 1] = (bits >> 32) >= threshold ? scale : T.Zero;
+        }
+        if (i < end) mask[i] = CounterHash.Bits(key, i) >= threshold ? scale : T.Zero;
     }
 
     private static void FillVector<T, TV, TLanes>(T* mask, long start, long end, ulong key, ulong threshold, T scale)
