@@ -123,6 +123,7 @@ public static unsafe class BernoulliMask
     private static void FillVector<T, TV, TLanes>(T* mask, long start, long end, ulong key, ulong threshold, T scale)
         where T : unmanaged, INumberBase<T> where TV : struct where TLanes : IRandomLanes<TV>
     {
+        // 2^32 does not fit a 32-bit lane; the scalar path's 64-bit comparison keeps nothing, as it should.
         if (threshold >= NoneKept)
         {
             FillScalar(mask, start, end, key, threshold, scale);
