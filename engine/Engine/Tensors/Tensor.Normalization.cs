@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Engine.Autodiff;
 
 namespace Engine.Tensors;
@@ -100,8 +99,10 @@ public sealed partial class Tensor
     /// <summary>
     /// Inverted dropout: in training, each element is zeroed with probability <paramref name="p"/> and the kept
     /// ones are scaled by 1/(1 − p), so the expected value is unchanged; otherwise (or with p = 0) the tensor
-    /// itself. p = 1 gives zeros. The mask comes from <paramref name="generator"/>, one draw per element in
-    /// row-major order, so a seeded generator reproduces it; the gradient is dy·mask·1/(1 − p).
+    /// itself. p = 1 gives zeros. The mask is drawn on the tensor's device from a counter-based stream keyed by one
+    /// 64-bit draw of <paramref name="generator"/> (element i, row-major, is kept iff its 32 random bits
+    /// u(key, i) ≥ round(p·2^32)), so a seeded generator reproduces it, on every device alike; the gradient is
+    /// dy·mask·1/(1 − p).
     /// </summary>
     /// <param name="p">Probability of zeroing an element, in [0, 1].</param>
     /// <param name="training">Apply the mask (true) or pass the tensor through (false).</param>
@@ -116,42 +117,13 @@ public sealed partial class Tensor
         return this * DropoutMask(p, generator ?? Generator.Default);
     }
 
-    /// <summary>1/(1 − p) where an element is kept, 0 where dropped (all 0 when p = 1).</summary>
+    /// <summary>1/(1 − p) where an element is kept, 0 where dropped (all 0 when p = 1), drawn on the device.</summary>
     private Tensor DropoutMask(double p, Generator generator)
     {
         var mask = Empty(Shape, DType, Device);
-        if (p >= 1)
-        {
-            Backend.Fill(mask, 0);
-            return mask;
-        }
-        double scale = 1 / (1 - p);
-        if (DType == DType.Float32) FillMask(mask, p, (float)scale, generator);
-        else FillMask(mask, p, scale, generator);
+        double scale = p >= 1 ? 0 : 1 / (1 - p);
+        Backend.DropoutMask(mask, generator.NextUInt64(), p, scale);
         return mask;
-    }
-
-    /// <summary>
-    /// Draws the mask through a small pooled host buffer, a chunk at a time, in element order (one draw per
-    /// element): a per-step array the size of the activations would land on the large-object heap every step.
-    /// </summary>
-    private static void FillMask<T>(Tensor mask, double p, T scale, Generator generator) where T : unmanaged
-    {
-        const int chunk = 16 * 1024;
-        var buffer = System.Buffers.ArrayPool<T>.Shared.Rent(chunk);
-        try
-        {
-            for (long start = 0; start < mask.NumElements; start += chunk)
-            {
-                int count = (int)Math.Min(chunk, mask.NumElements - start);
-                for (int k = 0; k < count; k++) buffer[k] = generator.NextDouble() >= p ? scale : default;
-                mask.Backend.CopyFromHost(MemoryMarshal.AsBytes(buffer.AsSpan(0, count)), mask.Storage, start);
-            }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<T>.Shared.Return(buffer);
-        }
     }
 
     private sealed record BatchNormSaved(Tensor Mean, Tensor Variance, double Eps, bool Training, bool HasWeight, bool HasBias);
