@@ -43,6 +43,33 @@ public sealed class ScaledSquaredError(double scale) : Loss
     public override Tensor Compute(Tensor prediction, Tensor target) => (prediction - target).Square().Mean() * Scale;
 }
 
+/// <summary>A user-defined metric with an argument (mean of |error| above a margin), to load through customLayers.</summary>
+public sealed class MarginError(double margin) : Metric
+{
+    private double _sum;
+    private long _count;
+
+    /// <summary>Errors at or below it count as zero.</summary>
+    public double Margin { get; } = margin;
+
+    /// <inheritdoc/>
+    public override string Name => "margin_error";
+
+    /// <inheritdoc/>
+    public override void Update(Tensor target, Tensor prediction)
+    {
+        var excess = ((prediction - target).Abs() - Margin).Relu();
+        _sum += excess.Sum().To(DType.Float64).Item<double>();
+        _count += excess.NumElements;
+    }
+
+    /// <inheritdoc/>
+    public override double Result() => _count == 0 ? 0 : _sum / _count;
+
+    /// <inheritdoc/>
+    public override void Reset() => (_sum, _count) = (0, 0);
+}
+
 /// <summary>Model.Save / Model.Load: bit-identical round trips, resumable training, corrupt files, atomic writes.</summary>
 public sealed class SaveLoadTests : IDisposable
 {
@@ -304,6 +331,23 @@ public sealed class SaveLoadTests : IDisposable
         Assert.Equal(2.5, Assert.IsType<ScaledSquaredError>(Model.Load(path, [typeof(ScaledSquaredError)]).Loss).Scale);
         var e = Assert.Throws<InvalidDataException>(() => Model.Load(path));
         Assert.Contains("ScaledSquaredError", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void A_custom_metric_is_restored_through_customLayers_and_refused_without()
+    {
+        var model = new Sequential(new Input(3), new Dense(2)).Compile(new Sgd(), Loss.MeanSquaredError, [new MarginError(0.25), Metric.MeanAbsoluteError]);
+        var path = PathOf("custom-metric.safetensors");
+        model.Save(path, includeOptimizer: true);
+        var loaded = Model.Load(path, [typeof(MarginError)]);
+        Assert.Equal(["margin_error", "mean_absolute_error"], loaded.Metrics.Select(m => m.Name));
+        Assert.Equal(0.25, Assert.IsType<MarginError>(loaded.Metrics[0]).Margin);
+        var x = Tensor.Randn(new Shape(8, 3), generator: new Generator(2));
+        var y = Tensor.Randn(new Shape(8, 2), generator: new Generator(3));
+        Assert.Equal(model.Evaluate(x, y)["margin_error"], loaded.Evaluate(x, y)["margin_error"]);
+        var e = Assert.Throws<InvalidDataException>(() => Model.Load(path));
+        Assert.Contains("MarginError", e.Message);
         Assert.Contains(path, e.Message);
     }
 

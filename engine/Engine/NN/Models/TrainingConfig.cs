@@ -4,7 +4,9 @@ namespace Engine.NN;
 
 /// <summary>
 /// A model's compile configuration as JSON and back: the optimizer (type, constructor arguments including its
-/// learning-rate schedule, clipping), the loss (type and arguments, such as fromLogits) and the metric names.
+/// learning-rate schedule, clipping), the loss (type and arguments, such as fromLogits) and the metrics: built-in
+/// ones by name, user-defined ones by type and constructor arguments, restored through the custom types given to
+/// Load (as Keras's custom_objects).
 /// </summary>
 internal static class TrainingConfig
 {
@@ -17,12 +19,9 @@ internal static class TrainingConfig
         Metric.Precision, Metric.Recall, Metric.AUC, Metric.MeanAbsoluteError, Metric.MeanSquaredError,
     ];
 
-    /// <summary>{"optimizer": {type, config, clip…}, "loss": {type, config}, "metrics": [names]}.</summary>
+    /// <summary>{"optimizer": {type, config, clip…}, "loss": {type, config}, "metrics": [name or {type, config}]}.</summary>
     public static JsonObject Describe(Optimizer optimizer, Loss loss, IReadOnlyList<Metric> metrics)
     {
-        var unknown = metrics.FirstOrDefault(m => !BuiltInMetrics().Any(b => b.Name == m.Name));
-        if (unknown is not null)
-            throw new ArgumentException($"Save: metric '{unknown.Name}' ({unknown.GetType().Name}) is not built in; only built-in metrics are saved with the optimizer.");
         var description = ConstructorConfig.Describe(optimizer, OptimizerBoundArguments);
         description["clipNorm"] = optimizer.ClipNorm;
         description["clipValue"] = optimizer.ClipValue;
@@ -31,7 +30,7 @@ internal static class TrainingConfig
         {
             ["optimizer"] = description,
             ["loss"] = ConstructorConfig.Describe(loss, []),
-            ["metrics"] = new JsonArray(metrics.Select(m => (JsonNode)m.Name).ToArray()),
+            ["metrics"] = new JsonArray(metrics.Select(DescribeMetric).ToArray()),
         };
     }
 
@@ -46,8 +45,22 @@ internal static class TrainingConfig
         optimizer.GlobalClipNorm = (double?)optimizerDescription["globalClipNorm"];
         var loss = ConstructorConfig.Create<Loss>(training["loss"] as JsonObject ?? throw ConstructorConfig.Bad(source, "the training configuration has no loss"),
             customTypes, new Dictionary<string, object?>(), source);
-        var metrics = (training["metrics"] as JsonArray ?? []).Select(n => (string?)n).Select(name =>
-            BuiltInMetrics().FirstOrDefault(m => m.Name == name) ?? throw ConstructorConfig.Bad(source, $"the metric '{name}' is not built in")).ToList();
+        var metrics = (training["metrics"] as JsonArray ?? []).Select(node => CreateMetric(node, customTypes, source)).ToList();
         return (optimizer, loss, metrics);
+    }
+
+    /// <summary>A built-in metric as its name; any other as {type, config} (its constructor arguments).</summary>
+    private static JsonNode DescribeMetric(Metric metric) =>
+        BuiltInMetrics().Any(b => b.Name == metric.Name && b.GetType() == metric.GetType())
+            ? JsonValue.Create(metric.Name)
+            : ConstructorConfig.Describe(metric, []);
+
+    private static Metric CreateMetric(JsonNode? node, IReadOnlyList<Type> customTypes, string source)
+    {
+        if (node is JsonObject description)
+            return ConstructorConfig.Create<Metric>(description, customTypes, new Dictionary<string, object?>(), source);
+        string? name = node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+        return BuiltInMetrics().FirstOrDefault(m => m.Name == name)
+            ?? throw ConstructorConfig.Bad(source, $"the metric '{name ?? node?.ToJsonString()}' is not built in");
     }
 }
