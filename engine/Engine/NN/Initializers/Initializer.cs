@@ -65,6 +65,9 @@ public abstract class Initializer
         "zeros" => Zeros,
         "ones" => Ones,
         "orthogonal" => Orthogonal(),
+        _ when name.StartsWith("orthogonal:", StringComparison.Ordinal)
+            && double.TryParse(name["orthogonal:".Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double gain)
+            => Orthogonal(gain),
         _ when name.StartsWith("constant:", StringComparison.Ordinal)
             && double.TryParse(name["constant:".Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
             => ConstantValue(value),
@@ -115,7 +118,8 @@ public abstract class Initializer
 
     private sealed class OrthogonalInitializer(double gain) : Initializer
     {
-        public override string Name => "orthogonal";
+        /// <summary>"orthogonal", or "orthogonal:gain" when the gain is not 1, so a saved model keeps it.</summary>
+        public override string Name => gain == 1 ? "orthogonal" : "orthogonal:" + gain.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>Gram–Schmidt (twice, for stability) on a Gaussian matrix, with the rows or columns orthonormal, whichever are fewer.</summary>
         public override Tensor Create(Shape shape, (int FanIn, int FanOut) fans, DType dtype, Generator generator)
@@ -138,13 +142,14 @@ public abstract class Initializer
                         for (int i = 0; i < n; i++) v[i] -= dot * q[p][i];
                     }
                 double norm = Math.Sqrt(v.Sum(x => x * x));
-                for (int i = 0; i < n; i++) v[i] *= gain / norm;
+                for (int i = 0; i < n; i++) v[i] /= norm;
                 q[j] = v;
             }
+            // The gain scales the finished basis: applied inside the loop, later projections would use vectors of norm gain.
             var values = new double[shape.NumElements];
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
-                    values[(long)r * columns + c] = transpose ? q[r][c] : q[c][r];
+                    values[(long)r * columns + c] = gain * (transpose ? q[r][c] : q[c][r]);
             return Tensor.FromArray(values, shape).To(dtype);
         }
     }
