@@ -82,21 +82,22 @@ internal static unsafe class GeluAvx2
     private const int B2 = 18;
     private const int B3 = 19;
     private const int B4 = 20;
-    private const int One = 21;
-    private const int MinusZero = 22;
-    private const int ExponentMask = 23;
-    private const int QuarterMantissas = 24;
-    private const int ConstantCount = 25;
+    private const int MinusZero = 21;
+    private const int QuarterMantissas = 22;
+    private const int ConstantCount = 23;
 
     /// <summary>
     /// Broadcast constants, in the order of the indices above (the last, <see cref="QuarterMantissas"/>, is
-    /// per lane: <see cref="QuarterMantissaBits"/>). QuarterLn2Hi = ln2/2 rounded to 17 bits, QuarterLn2Lo = the rest;
-    /// ExponentMask is +∞'s bit pattern (the exponent field).
+    /// per lane: <see cref="QuarterMantissaBits"/>). QuarterLn2Hi = ln2/2 rounded to 17 bits, QuarterLn2Lo = the rest.
     /// </summary>
-    private static ReadOnlySpan<float> Values => [5.5f, 2.75f, 0.9756467342376709f, -0.1353093683719635f, 0.020456023514270782f, -0.002994301961734891f, 0.00040131754940375686f, -4.6541234041797e-05f, 4.004092716058949e-06f, 1.4512563950574986e-07f, -1.6902279753594485e-07f, 2.4248089758316382e-08f, 4 * -0.445f * Log2E, 4 * -0.65f * Log2E, ShiftPlusBias, 0.3465728759765625f, 7.143034e-7f, -0.4999997913837433f, 0.12499995529651642f, -0.020853759720921516f, 0.0026062941178679466f, 1f, -0f, float.PositiveInfinity];
+    private static ReadOnlySpan<float> Values => [5.5f, 2.75f, 0.9756467342376709f, -0.1353093683719635f, 0.020456023514270782f, -0.002994301961734891f, 0.00040131754940375686f, -4.6541234041797e-05f, 4.004092716058949e-06f, 1.4512563950574986e-07f, -1.6902279753594485e-07f, 2.4248089758316382e-08f, 4 * -0.445f * Log2E, 4 * -0.65f * Log2E, ShiftPlusBias, 0.3465728759765625f, 7.143034e-7f, -0.4999997913837433f, 0.12499995529651642f, -0.020853759720921516f, 0.0026062941178679466f, -0f];
 
-    /// <summary>Mantissa fields of 2^(j/4), j = 0..3 (float-rounded), for the in-lane lookup by the low two bits of n; both 128-bit halves hold the same four.</summary>
-    private static ReadOnlySpan<int> QuarterMantissaBits => [0, 0x1837F0, 0x3504F3, 0x5744FD];
+    /// <summary>
+    /// Mantissa fields of 2^(j/4), j = 0..3 (float-rounded), less j·2^21: the shift that moves ⌊n/4⌋ into the
+    /// exponent field leaves j (n's low two bits) at bits 21–22, and adding these entries replaces it by the
+    /// mantissa (one integer add, no mask). For the in-lane lookup by those two bits; both 128-bit halves hold the same four.
+    /// </summary>
+    private static ReadOnlySpan<int> QuarterMantissaBits => [0, 0x1837F0 - 0x200000, 0x3504F3 - 0x400000, 0x5744FD - 0x600000];
 
     /// <summary>Two copies of the constants, each broadcast to 8 lanes (one copy per interleaved vector); never freed.</summary>
     private static readonly float* Table = MakeTable();
@@ -144,8 +145,8 @@ internal static unsafe class GeluAvx2
     }
 
     /// <summary>
-    /// True where a lane of either vector is below −5.5, −∞ or a NaN with its sign set (the wide path gives
-    /// NaN too): integer ops, off the FMA pipes. Negative floats order like their unsigned bit patterns in
+    /// True where a lane of either vector is below −5.5, −∞ or a NaN with its sign set (which the central
+    /// formula would turn into a number; the wide one keeps it NaN): integer ops, off the FMA pipes. Negative floats order like their unsigned bit patterns in
     /// reverse, so the unsigned max of the pair decides, and flipping the sign bit turns the unsigned compare
     /// into the signed one AVX2 has.
     /// </summary>
@@ -174,11 +175,14 @@ internal static unsafe class GeluAvx2
 
     private static Vector256<float> Single(Vector256<float> x) => WithWideLanes(x, Central(Table, x));
 
-    /// <summary>central with the lanes x &lt; −5.5 (and −∞) replaced by the wide formula.</summary>
+    /// <summary>
+    /// central with the lanes x &lt; −5.5, −∞ and NaN replaced by the wide formula (central loses a NaN whose
+    /// sign bit is set: t becomes 5.5 and max(x, 0) −0).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Vector256<float> WithWideLanes(Vector256<float> x, Vector256<float> central)
     {
-        var mask = Avx.Compare(x, Vector256.Create(WideBelow), FloatComparisonMode.OrderedLessThanNonSignaling);
+        var mask = Avx.Compare(x, Vector256.Create(WideBelow), FloatComparisonMode.UnorderedNotGreaterThanOrEqualNonSignaling);
         if (Avx.MoveMask(mask) == 0)
             return central;
         return Avx.BlendVariable(central, VectorMath<float, Vector256<float>, Simd256<float>>.GeluWideOutOfLine(x), mask);
@@ -188,7 +192,8 @@ internal static unsafe class GeluAvx2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Central(float* k, Vector256<float> x)
     {
-        // Integer min: non-negative floats order like their bit patterns (a NaN becomes 5.5, x brings it back).
+        // Integer min: non-negative floats order like their bit patterns. A NaN becomes 5.5 here; +NaN comes
+        // back through max(x, 0), −NaN lanes go to the wide formula (see HasLaneBelowCentral, WithWideLanes).
         var t = Avx2.Min(Vector256.Abs(x).AsInt32(), K(k, Limit).AsInt32()).AsSingle();
         var v = t - K(k, Centre);
         var p = Fma.MultiplyAdd(K(k, P9), v, K(k, P8));
@@ -208,22 +213,22 @@ internal static unsafe class GeluAvx2
         s += Fma.MultiplyAdd(n, K(k, QuarterLn2Lo), lo);
         // 2^(n/4): ⌊n/4⌋ + 126 moves from bits 2..9 into the exponent field, 2^((n mod 4)/4)'s mantissa comes
         // from the low two bits (vpermilps reads only those).
-        var pow2 = Avx.Or(Avx.And(Avx2.ShiftLeftLogical(shifted.AsInt32(), 21).AsSingle(), K(k, ExponentMask)), Avx.PermuteVar(K(k, QuarterMantissas), shifted.AsInt32()));
+        var pow2 = (Avx2.ShiftLeftLogical(shifted.AsInt32(), 21) + Avx.PermuteVar(K(k, QuarterMantissas), shifted.AsInt32()).AsInt32()).AsSingle();
         var e = Fma.MultiplyAdd(K(k, B4), s, K(k, B3));
         e = Fma.MultiplyAdd(e, s, K(k, B2));
         e = Fma.MultiplyAdd(e, s, K(k, B1));
-        // x ≥ 0: −2^(n/4) and one = 1, so y = x·(1 − Q); x < 0 (−0 too): +2^(n/4), one = 0, y = x·Q.
-        pow2 = Avx.Or(pow2, Avx.AndNot(x, K(k, MinusZero)));
-        var one = Avx.AndNot(Avx2.ShiftRightArithmetic(x.AsInt32(), 31).AsSingle(), K(k, One));
-        var y = x * Fma.MultiplyAdd(pow2 * s, e, pow2 + one);
+        var q = Fma.MultiplyAdd(pow2 * s, e, pow2);
+        // y = max(x, 0) − t·Q, rounded once: x·Q for x < 0, x·(1 − Q) for x ≥ 0 (beyond 5.5, t·Q is below half
+        // an ulp of x, and +∞ stays +∞). The unsigned min turns every negative x into −0 (so gelu(−0) = −0) and
+        // keeps x ≥ 0 and +NaN.
+        var positivePart = Avx2.Min(x.AsUInt32(), K(k, MinusZero).AsUInt32()).AsSingle();
+        var y = Fma.MultiplyAddNegated(t, q, positivePart);
         return y;
     }
 
     /// <summary>
     /// Q(t) = ½·exp(−t²/2 + t·P(t − 2.75)), t = min(|x|, 5.5), y = x·Q for x &lt; 0 and x·(1 − Q) otherwise
-    /// (see VectorMath's GeluCentral), for two vectors with their statements interleaved. 2^(n/4) carries the
-    /// sign bit where x ≥ 0 (so it yields −Q there) and <c>one</c> is 1 there, 0 elsewhere: y = x·(one ± Q);
-    /// −0 counts as negative, so gelu(−0) = −0.
+    /// (see VectorMath's GeluCentral) as y = max(x, 0) − t·Q, for two vectors with their statements interleaved.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CentralPair(float* k0, float* k1, Vector256<float> x0, Vector256<float> x1, out Vector256<float> y0, out Vector256<float> y1)
@@ -262,19 +267,19 @@ internal static unsafe class GeluAvx2
         var s1 = Fma.MultiplyAdd(t1, p1, Fma.MultiplyAdd(n1, K(k1, QuarterLn2Hi), a1));
         s0 += Fma.MultiplyAdd(n0, K(k0, QuarterLn2Lo), lo0);
         s1 += Fma.MultiplyAdd(n1, K(k1, QuarterLn2Lo), lo1);
-        var pow20 = Avx.Or(Avx.And(Avx2.ShiftLeftLogical(shifted0.AsInt32(), 21).AsSingle(), K(k0, ExponentMask)), Avx.PermuteVar(K(k0, QuarterMantissas), shifted0.AsInt32()));
-        var pow21 = Avx.Or(Avx.And(Avx2.ShiftLeftLogical(shifted1.AsInt32(), 21).AsSingle(), K(k1, ExponentMask)), Avx.PermuteVar(K(k1, QuarterMantissas), shifted1.AsInt32()));
+        var pow20 = (Avx2.ShiftLeftLogical(shifted0.AsInt32(), 21) + Avx.PermuteVar(K(k0, QuarterMantissas), shifted0.AsInt32()).AsInt32()).AsSingle();
+        var pow21 = (Avx2.ShiftLeftLogical(shifted1.AsInt32(), 21) + Avx.PermuteVar(K(k1, QuarterMantissas), shifted1.AsInt32()).AsInt32()).AsSingle();
         var e0 = Fma.MultiplyAdd(K(k0, B4), s0, K(k0, B3));
         var e1 = Fma.MultiplyAdd(K(k1, B4), s1, K(k1, B3));
         e0 = Fma.MultiplyAdd(e0, s0, K(k0, B2));
         e1 = Fma.MultiplyAdd(e1, s1, K(k1, B2));
         e0 = Fma.MultiplyAdd(e0, s0, K(k0, B1));
         e1 = Fma.MultiplyAdd(e1, s1, K(k1, B1));
-        pow20 = Avx.Or(pow20, Avx.AndNot(x0, K(k0, MinusZero)));
-        pow21 = Avx.Or(pow21, Avx.AndNot(x1, K(k1, MinusZero)));
-        var one0 = Avx.AndNot(Avx2.ShiftRightArithmetic(x0.AsInt32(), 31).AsSingle(), K(k0, One));
-        var one1 = Avx.AndNot(Avx2.ShiftRightArithmetic(x1.AsInt32(), 31).AsSingle(), K(k1, One));
-        y0 = x0 * Fma.MultiplyAdd(pow20 * s0, e0, pow20 + one0);
-        y1 = x1 * Fma.MultiplyAdd(pow21 * s1, e1, pow21 + one1);
+        var q0 = Fma.MultiplyAdd(pow20 * s0, e0, pow20);
+        var q1 = Fma.MultiplyAdd(pow21 * s1, e1, pow21);
+        var positivePart0 = Avx2.Min(x0.AsUInt32(), K(k0, MinusZero).AsUInt32()).AsSingle();
+        var positivePart1 = Avx2.Min(x1.AsUInt32(), K(k1, MinusZero).AsUInt32()).AsSingle();
+        y0 = Fma.MultiplyAddNegated(t0, q0, positivePart0);
+        y1 = Fma.MultiplyAddNegated(t1, q1, positivePart1);
     }
 }
