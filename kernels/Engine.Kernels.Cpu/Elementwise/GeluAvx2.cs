@@ -12,42 +12,47 @@ namespace Engine.Kernels.Cpu;
 /// element's result depends on its own value only (same bits however a row is split, tails included).
 /// </summary>
 /// <remarks>
-/// Why a dedicated loop: the kernel is bound by its FMA pipes (two on Zen 3, which also run the multiplies,
-/// and — measured — blends and float min/compare). Written out here, one vector's chain overlaps its
-/// partner's and the next iteration's; the same statements for one vector after the other ran 20 % slower
-/// (the scheduler window fills with one chain).
+/// Why a dedicated loop: the kernel is bound by its FMA pipes (two on Zen 3; they also run the multiplies
+/// and, as measured here, cost as much for blends, float min and float compares). Written out here, one
+/// vector's chain overlaps its partner's and the next iteration's; the same statements for one vector after
+/// the other ran 20 % slower.
 /// FMA-pipe ops per vector of 8: P by Horner (9), t² split exactly (2), the exponent estimate (2), the
-/// reduction (3), e^r (4), the product (2): 22, down from 24, plus no blend, min or compare on those pipes:
+/// reduction (3), e^r (3 + the product 2^(n/4)·s), Q (1), y (1): 22, before 24 plus a blend, a float min
+/// and a float compare. What changed:
 /// <list type="bullet">
-/// <item>e^r uses quarter steps: n/4 = round(4·exponent/ln2)/4, 2^(n/4) = 2^⌊n/4⌋ (exponent field, a shift)
-/// times 2^((n mod 4)/4) (its mantissa looked up with an in-lane <c>vpermilps</c> on the low two bits and
-/// OR-ed in), so |r| ≤ 0.14 and e^r − 1 needs three coefficients beyond r instead of five.</item>
-/// <item>t = min(|x|, 5.5) by integer min (the bit patterns of non-negative floats order like the values;
-/// NaN becomes 5.5 there, but x multiplies the result, so NaN still comes out); the test for lanes below
-/// −5.5 is an unsigned integer max of the pair and one integer compare; the sign choice between x·Q and
-/// x·(1 − Q) is bitwise: 2^(n/4) gets the sign bit where x ≥ 0 and 1 is added there, y = x·(1·[x ≥ 0] ± Q).</item>
+/// <item>e^r by quarter steps: n = round(4·exponent/ln2), 2^(n/4) = 2^⌊n/4⌋ (a shift into the exponent
+/// field) times 2^((n mod 4)/4), whose mantissa an in-lane <c>vpermilps</c> looks up by n's low two bits and
+/// one integer add puts in; so |r| ≤ 0.14 and e^r − 1 needs three coefficients beyond r, not five.</item>
+/// <item>y = max(x, 0) − t·Q in one FMA (x·Q for x &lt; 0, x·(1 − Q) otherwise, now rounded once), with
+/// max(x, 0) by an unsigned integer min against −0 (negative x, −0 included, give −0, so gelu(−0) = −0).</item>
+/// <item>t = min(|x|, 5.5) by integer min, and the test for lanes below −5.5 by an unsigned integer max of
+/// the pair and one integer compare; NaN with the sign set goes to the wide formula too.</item>
 /// </list>
-/// Measured on this project's VM (AMD EPYC Zen 3 at ~2.1 GHz — an FMA chain measures 0.24 ns per op pair,
-/// not the 3.1 GHz boost —, 2^20 floats in [−4, 4], one thread, best of 400 calls, old and new alternately
-/// in one process, five runs): old loop 1.24–1.26 elements/ns, this loop 1.35–1.37 (+8–9 %). 22 FMA-pipe ops
-/// are ≥ 11 cycles per 8 elements, i.e. ≤ 1.5 elements/ns at 2.1 GHz even at 100 % pipe use; this loop runs
-/// at ~93 % of that, so 1.5 needs fewer FMA-pipe ops, not better scheduling.
-/// Variants measured and dropped (same harness): piecewise exponent, log 2Q(t) by 8 intervals of width 0.75
-/// with 6 coefficients each selected per lane by <c>vpermps</c> (18 FMA-pipe ops, 1.69 with the lookups
-/// left out, but 1.00 with them: 8 lane-crossing permutes per vector cost ~2 cycles each here); t·P by 4
-/// intervals with 6 coefficients each from in-lane <c>vpermilps</c> (1.22: 7 lookups per vector);
-/// Estrin/second-order Horner for P or e^r and taking the small rest of the reduction into 2^n (shorter
-/// chains, one more multiply each: 1.24–1.27); the same loop one vector at a time (1.03).
+/// Measured on this project's VM (AMD EPYC, Zen 3; independent FMAs run at 2 per cycle at 3.2 GHz there):
+/// 2^20 floats in [−4, 4], one thread, best of 400–2000 calls, old and new alternately in one process, four
+/// runs under other workers' load: the previous loop 1.25–1.27 elements/ns, this one 1.47–1.49 (+17 %).
+/// Step by step: quarter-step e^r 1.36; then y = max(x, 0) − t·Q 1.43–1.44; then the add instead of a mask
+/// and t·Q by one negated FMA, 1.47–1.49.
+/// The loop's speed followed its FMA-pipe op count in every variant (blend/min/compare included) and not its
+/// dependency chain: 22 ops in ~17.5 cycles per 8 elements, so 1.5 elements/ns at that rate needs one op fewer.
+/// Variants measured and dropped (same harness): log 2Q(t) piecewise, 8 intervals of width 0.75 with 6
+/// coefficients each picked per lane by <c>vpermps</c> (18 FMA-pipe ops: 1.69 with the lookups left out, 1.00
+/// with them — 8 lane-crossing permutes per vector, latency ~8 cycles, cost too much here); t·P piecewise, 4
+/// intervals × 6 coefficients by in-lane <c>vpermilps</c> (1.22: 7 lookups per vector); Estrin or
+/// second-order Horner for P or e^r, or the small rest of the reduction moved into 2^n (shorter chains, one
+/// multiply more: 1.24–1.27 before the changes above); the same loop one vector at a time (1.03); a cheaper
+/// exponent estimate α·(t² + t) + γ (one FMA instead of two: |r| grows to 0.2, e^r would need a coefficient more).
 /// Constants are read as memory operands from a table with one copy per interleaved vector: with shared
 /// broadcast constants the JIT's CSE keeps each in a register for both vectors and spills the rest to the
 /// stack inside the loop. The AVX-512 path keeps the generic form.
 /// Differences from the generic central formula: everything is carried in s = −2r = t² + (n/2)·ln2 − 2t·P
 /// (no −½ multiply; the −2 and the powers of −½ live in the coefficients, exactly), P has 10 coefficients
 /// (weighted least squares as in <see cref="MathCoefficients{T}.GeluCentral"/>, |t·P − g| ≤ 1.6e-7), the
-/// exponent estimate is one nested FMA, the bias of 2^n rides in the shift constant, the small rest of the
-/// reduction joins s by an add (ln2 split at 17 bits so n·ln2_hi/2 stays exact for |n| ≤ 127 quarter steps),
-/// and e^(−s/2) − 1 = s·(B1 + B2·s + B3·s² + B4·s³), least squares on |s| ≤ 0.28 (relative error 6.6e-8; the
-/// float 2^(j/4) add ≤ 3.2e-8). Accuracy sweep: max relative error 3.3e-7 (before: 3.3e-7; bound 5e-7).
+/// exponent estimate is one nested FMA, the bias of 2^⌊n/4⌋ rides in the shift constant, the small rest of
+/// the reduction joins s by an add (ln2/2 split at 17 bits, so n·ln2_hi/2 is exact for |n| ≤ 127), and
+/// e^(−s/2) − 1 = s·(B1 + B2·s + B3·s² + B4·s³), least squares on |s| ≤ 0.28 (relative error 6.6e-8; the
+/// float-rounded 2^(j/4) add ≤ 3.2e-8). Accuracy: max relative error over every 256th float x ≥ −5.5 (the
+/// central range) 3.33e-7 (before: 3.32e-7); the whole-range sweep's 3.56e-7 (bound 5e-7) is the wide formula's.
 /// </remarks>
 internal static unsafe class GeluAvx2
 {
