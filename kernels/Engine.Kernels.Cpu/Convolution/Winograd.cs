@@ -1,0 +1,319 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Engine.Kernels.Cpu;
+
+/// <summary>
+/// Winograd F(2×2, 3×3) convolution: each 2×2 block of outputs of a 3×3, unit-stride convolution from a 4×4 block
+/// of input in 16 multiplies instead of 36. Y = Aᵀ·[(G·w·Gᵀ) ⊙ (Bᵀ·d·B)]·A per tile; summed over the input
+/// channels this is 16 independent GEMMs M_ξ = U_ξ · V_ξ ([K×C] · [C×tiles]), run by <see cref="Gemm"/>.
+/// </summary>
+/// <remarks>
+/// <para>The weight is transformed once per call (U, 16·K·C values). The batch is cut into chunks of whole images
+/// with about <see cref="TargetTiles"/> tiles, so each GEMM is wide enough to run at speed while the chunk's V and M
+/// stay near L2; chunks go to <see cref="KernelThreads"/> threads, and since a chunk's size does not depend on the
+/// thread count, neither do the results. The input and output transforms (adds only: constants 0, ±1, ±½ are
+/// all in G) run on whole vectors of tiles along a tile row (<see cref="IWinogradTiles{T}"/>); outputs of the
+/// ragged last tile row or column that fall outside the image are dropped.</para>
+/// <para>The input gradient of a 3×3 unit-stride convolution with padding p ≤ 2 per side is the 3×3 convolution
+/// of dy with the flipped, channel-swapped kernel and padding 2 − p (<see cref="BackwardData{T}"/>), which
+/// reuses the forward machinery with the flip folded into the weight transform.</para>
+/// </remarks>
+internal static unsafe class Winograd
+{
+    /// <summary>
+    /// Tiles per chunk (all of a chunk's images together). ENGINE_WINOGRAD_TILES overrides it for measurement.
+    /// </summary>
+    private static readonly int TargetTiles =
+        int.TryParse(Environment.GetEnvironmentVariable("ENGINE_WINOGRAD_TILES"), out int t) && t > 0 ? t : 256;
+
+    /// <summary>Whether the convolution is one F(2×2, 3×3) computes: a 3×3 kernel, unit stride and dilation, one group.</summary>
+    public static bool Applies(in ConvGeometry g) =>
+        g.KernelHeight == 3 && g.KernelWidth == 3 && g.StrideHeight == 1 && g.StrideWidth == 1
+        && g.DilationHeight == 1 && g.DilationWidth == 1 && g.Groups == 1;
+
+    /// <summary>Whether the input gradient of the convolution is one: <see cref="Applies"/> and no side padded by more than 2.</summary>
+    public static bool AppliesToBackwardData(in ConvGeometry g) =>
+        Applies(g) && Math.Max(Math.Max(g.PadTop, g.PadBottom), Math.Max(g.PadLeft, g.PadRight)) <= 2;
+
+    /// <summary>y = conv(x, w) (+ bias) (then ReLU), with the meaning and layouts of <see cref="Convolution"/>; y is only written.</summary>
+    public static void Forward<T>(in ConvGeometry g, T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies(g)) throw new ArgumentException($"Winograd: the convolution is not 3×3 with unit stride and dilation and one group ({g}).");
+        Run(g, x, w, flipWeight: false, bias, y, isa, relu);
+    }
+
+    /// <summary>dx for the forward convolution <paramref name="g"/>, given dy; dx is only written.</summary>
+    public static void BackwardData<T>(in ConvGeometry g, T* dy, T* w, T* dx, CpuIsa isa)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!AppliesToBackwardData(g))
+            throw new ArgumentException($"Winograd backward data: the convolution is not 3×3 with unit stride and dilation, one group and padding at most 2 ({g}).");
+        var flipped = g with
+        {
+            InChannels = g.OutChannels, InHeight = g.OutHeight, InWidth = g.OutWidth, OutChannels = g.InChannels,
+            PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
+        };
+        Run(flipped, dy, w, flipWeight: true, null, dx, isa, relu: false);
+    }
+
+    private static void Run<T>(ConvGeometry g, T* x, T* w, bool flipWeight, T* bias, T* y, CpuIsa isa, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (g.Batch == 0) return;
+        var plan = new WinogradPlan(g, TargetTiles);
+        T* u = (T*)NativeMemory.AlignedAlloc((nuint)(16L * g.OutChannels * g.InChannels * sizeof(T)), 64);
+        try
+        {
+            TransformWeights(g, w, flipWeight, u);
+            int chunks = (g.Batch + plan.ChunkImages - 1) / plan.ChunkImages;
+            KernelThreads.ForRange(chunks, 1, (start, end) =>
+            {
+                using var workspace = new WinogradWorkspace<T>(plan);
+                for (long chunk = start; chunk < end; chunk++)
+                {
+                    int first = (int)chunk * plan.ChunkImages, last = Math.Min(g.Batch, first + plan.ChunkImages);
+                    switch (isa)
+                    {
+                        case CpuIsa.Avx2:
+                            RunChunk<T, WinogradTilesVector<T, Vector256<T>, Simd256<T>>>(plan, workspace, first, last, x, u, bias, y, isa, relu);
+                            break;
+                        case CpuIsa.Avx512:
+                            RunChunk<T, WinogradTilesVector<T, Vector512<T>, Simd512<T>>>(plan, workspace, first, last, x, u, bias, y, isa, relu);
+                            break;
+                        default:
+                            RunChunk<T, WinogradTilesScalar<T>>(plan, workspace, first, last, x, u, bias, y, isa, relu);
+                            break;
+                    }
+                }
+            });
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(u);
+        }
+    }
+
+    /// <summary>
+    /// U_ξ[k, c] = (G·w[k, c]·Gᵀ)_ξ, or for <paramref name="flip"/> the kernel of the input-gradient convolution:
+    /// w[c, k] rotated by 180° (the weight is then [C_geometry, K_geometry, 3, 3]).
+    /// </summary>
+    private static void TransformWeights<T>(in ConvGeometry g, T* w, bool flip, T* u) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = g.OutChannels, c = g.InChannels;
+        long xiStride = (long)k * c;
+        T* taps = stackalloc T[9];
+        for (int ko = 0; ko < k; ko++)
+            for (int ci = 0; ci < c; ci++)
+            {
+                T* from = flip ? w + ((long)ci * k + ko) * 9 : w + ((long)ko * c + ci) * 9;
+                for (int i = 0; i < 9; i++) taps[i] = from[flip ? 8 - i : i];
+                TransformKernel(taps, u + (long)ko * c + ci, xiStride);
+            }
+    }
+
+    /// <summary>G·g·Gᵀ of one 3×3 kernel, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; element ξ to u[ξ·xiStride].</summary>
+    private static void TransformKernel<T>(T* g, T* u, long xiStride) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T half = T.CreateChecked(0.5);
+        T* h = stackalloc T[12];
+        for (int j = 0; j < 3; j++)
+        {
+            T a0 = g[j], a1 = g[3 + j], a2 = g[6 + j];
+            h[j] = a0;
+            h[3 + j] = (a0 + a1 + a2) * half;
+            h[6 + j] = (a0 - a1 + a2) * half;
+            h[9 + j] = a2;
+        }
+        for (int i = 0; i < 4; i++)
+        {
+            T b0 = h[3 * i], b1 = h[3 * i + 1], b2 = h[3 * i + 2];
+            u[(4 * i) * xiStride] = b0;
+            u[(4 * i + 1) * xiStride] = (b0 + b1 + b2) * half;
+            u[(4 * i + 2) * xiStride] = (b0 - b1 + b2) * half;
+            u[(4 * i + 3) * xiStride] = b2;
+        }
+    }
+
+    /// <summary>Images [first, last): V by the input transform, the 16 GEMMs into M, then the output transform into y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunChunk<T, TTiles>(in WinogradPlan p, WinogradWorkspace<T> ws, int first, int last,
+        T* x, T* u, T* bias, T* y, CpuIsa isa, bool relu)
+        where T : unmanaged, IFloatingPointIeee754<T> where TTiles : IWinogradTiles<T>
+    {
+        var g = p.Geometry;
+        int c = g.InChannels, k = g.OutChannels, tiles = (last - first) * p.ImageTiles;
+        long vXi = (long)c * p.Ld, mXi = (long)k * p.Ld;
+        // Channel by channel, image by image, tile row by tile row: a row's vector overrun lands on tiles written later.
+        for (int ci = 0; ci < c; ci++)
+            for (int n = first; n < last; n++)
+            {
+                DeinterleavePadded(p, x + n * g.InImageSize + ci * g.InPlaneSize, ws.Even, ws.Odd);
+                T* v = ws.V + ci * p.Ld + (long)(n - first) * p.ImageTiles;
+                for (int ti = 0; ti < p.TileRows; ti++)
+                    TTiles.Input(ws.Even + 2 * ti * p.PlaneWidth, ws.Odd + 2 * ti * p.PlaneWidth, p.PlaneWidth, p.TileColumns,
+                        v + ti * p.TileColumns, vXi);
+            }
+        for (int xi = 0; xi < 16; xi++)
+            Gemm.RunChecked(k, tiles, c, T.One, new StridedMatrix<T>(u + xi * (long)k * c, c, 1),
+                new StridedMatrix<T>(ws.V + xi * vXi, p.Ld, 1), T.Zero, ws.M + xi * mXi, p.Ld, isa, threads: 1);
+        for (int ko = 0; ko < k; ko++)
+        {
+            T b = bias == null ? T.Zero : bias[ko];
+            for (int n = first; n < last; n++)
+            {
+                T* m = ws.M + ko * p.Ld + (long)(n - first) * p.ImageTiles;
+                T* plane = y + n * g.OutImageSize + (long)ko * g.OutPlaneSize;
+                for (int ti = 0; ti < p.TileRows; ti++)
+                {
+                    TTiles.Output(m + ti * p.TileColumns, mXi, p.TileColumns, ws.Tile, p.TileStride);
+                    Scatter(p, ws.Tile, plane, ti, b, relu);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The zero-padded input plane (rows −PadTop … 2·TileRows + 1 − PadTop, columns −PadLeft onwards) with even and
+    /// odd columns in separate planes of <see cref="WinogradPlan.PlaneWidth"/> columns each.
+    /// </summary>
+    private static void DeinterleavePadded<T>(in WinogradPlan p, T* plane, T* even, T* odd) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = p.Geometry;
+        int width = g.InWidth, pw = p.PlaneWidth;
+        for (int row = 0; row < p.PlaneHeight; row++)
+        {
+            T* e = even + row * pw, o = odd + row * pw;
+            int ih = row - g.PadTop;
+            if ((uint)ih >= (uint)g.InHeight)
+            {
+                new Span<T>(e, pw).Clear();
+                new Span<T>(o, pw).Clear();
+                continue;
+            }
+            T* source = plane + (long)ih * width;
+            for (int j = 0; j < pw; j++)
+            {
+                int iw = 2 * j - g.PadLeft;
+                e[j] = (uint)iw < (uint)width ? source[iw] : T.Zero;
+                o[j] = (uint)(iw + 1) < (uint)width ? source[iw + 1] : T.Zero;
+            }
+        }
+    }
+
+    /// <summary>Writes tile row <paramref name="ti"/>'s outputs (+ bias, then ReLU) where they fall inside the output plane.</summary>
+    private static void Scatter<T>(in WinogradPlan p, T* tile, T* plane, int ti, T bias, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outW = p.Geometry.OutWidth, s = p.TileStride;
+        bool secondRow = 2 * ti + 1 < p.Geometry.OutHeight, oddWidth = (outW & 1) != 0;
+        int full = oddWidth ? p.TileColumns - 1 : p.TileColumns;
+        for (int a = 0; a < (secondRow ? 2 : 1); a++)
+        {
+            T* left = tile + 2 * a * s, right = tile + (2 * a + 1) * s;
+            T* row = plane + (long)(2 * ti + a) * outW;
+            for (int tj = 0; tj < full; tj++)
+            {
+                row[2 * tj] = Activate(left[tj] + bias, relu);
+                row[2 * tj + 1] = Activate(right[tj] + bias, relu);
+            }
+            if (oddWidth) row[2 * full] = Activate(left[full] + bias, relu);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Activate<T>(T v, bool relu) where T : IFloatingPointIeee754<T> => relu ? T.Max(v, T.Zero) : v;
+}
+
+/// <summary>The tiling of one Winograd convolution: tile counts, chunk size and the scratch layouts.</summary>
+internal readonly record struct WinogradPlan
+{
+    public WinogradPlan(ConvGeometry g, int targetTiles)
+    {
+        Geometry = g;
+        TileRows = (g.OutHeight + 1) / 2;
+        TileColumns = (g.OutWidth + 1) / 2;
+        ImageTiles = TileRows * TileColumns;
+        ChunkImages = Math.Clamp((targetTiles + ImageTiles - 1) / ImageTiles, 1, Math.Max(1, g.Batch));
+        Ld = ChunkImages * ImageTiles + IWinogradTiles<float>.Slack;
+        PlaneHeight = 2 * TileRows + 2;
+        PlaneWidth = TileColumns + 1;
+        TileStride = TileColumns + IWinogradTiles<float>.Slack;
+    }
+
+    /// <summary>The convolution computed (for the input gradient, the flipped one).</summary>
+    public ConvGeometry Geometry { get; }
+
+    /// <summary>Rows of 2×2 output tiles: ⌈OH / 2⌉.</summary>
+    public int TileRows { get; }
+
+    /// <summary>Columns of 2×2 output tiles: ⌈OW / 2⌉.</summary>
+    public int TileColumns { get; }
+
+    /// <summary>Tiles per image.</summary>
+    public int ImageTiles { get; }
+
+    /// <summary>Images per chunk.</summary>
+    public int ChunkImages { get; }
+
+    /// <summary>Row stride of V and M: a full chunk's tiles plus room for a vector's overrun.</summary>
+    public long Ld { get; }
+
+    /// <summary>Rows of the padded, deinterleaved input plane.</summary>
+    public int PlaneHeight { get; }
+
+    /// <summary>Columns of each half (even, odd) of the deinterleaved plane.</summary>
+    public int PlaneWidth { get; }
+
+    /// <summary>Row stride of the four output rows of one tile row.</summary>
+    public int TileStride { get; }
+}
+
+/// <summary>One thread's buffers for <see cref="Winograd"/>, zeroed once so that vector overruns only ever read numbers.</summary>
+internal sealed unsafe class WinogradWorkspace<T> : IDisposable where T : unmanaged
+{
+    public WinogradWorkspace(in WinogradPlan p)
+    {
+        int slack = IWinogradTiles<T>.Slack;
+        long plane = (long)p.PlaneHeight * p.PlaneWidth + slack + 1;
+        V = Allocate(16 * p.Geometry.InChannels * p.Ld);
+        M = Allocate(16 * p.Geometry.OutChannels * p.Ld);
+        Even = Allocate(plane);
+        Odd = Allocate(plane);
+        Tile = Allocate(4L * p.TileStride);
+    }
+
+    /// <summary>The transformed input: 16 matrices [C × Ld].</summary>
+    public T* V { get; }
+
+    /// <summary>The products: 16 matrices [K × Ld].</summary>
+    public T* M { get; }
+
+    /// <summary>Even columns of the padded input plane.</summary>
+    public T* Even { get; }
+
+    /// <summary>Odd columns of the padded input plane.</summary>
+    public T* Odd { get; }
+
+    /// <summary>The four outputs of each tile of one tile row.</summary>
+    public T* Tile { get; }
+
+    public void Dispose()
+    {
+        NativeMemory.AlignedFree(V);
+        NativeMemory.AlignedFree(M);
+        NativeMemory.AlignedFree(Even);
+        NativeMemory.AlignedFree(Odd);
+        NativeMemory.AlignedFree(Tile);
+    }
+
+    private static T* Allocate(long elements)
+    {
+        nuint bytes = (nuint)(elements * sizeof(T));
+        T* p = (T*)NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(p, bytes);
+        return p;
+    }
+}
