@@ -104,6 +104,22 @@ public class WinogradTests
         Assert.Equal(one, two);
     }
 
+    /// <summary>Where it pays, Convolution's forward and input-gradient passes are the Winograd kernel, bit for bit.</summary>
+    [Fact]
+    public void ConvolutionDispatchesToWinogradWhereItPays()
+    {
+        var g = new ConvGeometry(2, 32, 7, 6, 16, 3, 3, 1, 1, 1, 2, 0, 1);
+        Assert.True(Winograd.Applies(g) && Winograd.PaysForward(g) && Winograd.PaysBackwardData(g));
+        Assert.False(Winograd.PaysForward(g with { InChannels = 3 }));
+        Assert.False(Winograd.PaysBackwardData(g with { InChannels = 16 }));
+        foreach (var isa in Paths)
+        {
+            var (direct, dispatched) = WinogradCheck<float>.ThroughConvolution(g, isa, 21);
+            Assert.Equal(direct, dispatched);
+        }
+        WinogradCheck<double>.Forward(new WinogradCase(g, true, true, 22), IsaDispatch.Active, tolerance: 1e-13);
+    }
+
     [Fact]
     public void OtherConvolutionsAreRejectedWithTheGeometry()
     {
@@ -176,6 +192,24 @@ internal static unsafe class WinogradCheck<T> where T : unmanaged, IFloatingPoin
         T[] y = new T[g.Batch * g.OutImageSize];
         fixed (T* px = x, pw = w, pb = bias, py = y) Winograd.Forward(g, px, pw, pb, py, isa, relu: true);
         return y;
+    }
+
+    /// <summary>Winograd's forward output and input gradient, then Convolution's, for seeded data.</summary>
+    public static (T[] Direct, T[] Dispatched) ThroughConvolution(ConvGeometry g, CpuIsa isa, int seed)
+    {
+        var random = new Random(seed);
+        T[] x = Random(random, g.Batch * g.InImageSize), w = Random(random, g.WeightSize), bias = Random(random, g.OutChannels);
+        T[] dy = Random(random, g.Batch * g.OutImageSize);
+        T[] direct = new T[g.Batch * (g.OutImageSize + g.InImageSize)], dispatched = new T[direct.Length];
+        fixed (T* px = x, pw = w, pb = bias, pdy = dy, pd = direct, pc = dispatched)
+        {
+            long dxAt = g.Batch * g.OutImageSize;
+            Winograd.Forward(g, px, pw, pb, pd, isa, relu: false);
+            Winograd.BackwardData(g, pdy, pw, pd + dxAt, isa);
+            Convolution.Forward(g, px, pw, pb, pc, isa);
+            Convolution.BackwardData(g, pdy, pw, pc + dxAt, isa);
+        }
+        return (direct, dispatched);
     }
 
     private static T[] Random(Random random, long count)
