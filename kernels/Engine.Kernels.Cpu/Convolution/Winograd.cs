@@ -20,6 +20,25 @@ namespace Engine.Kernels.Cpu;
 /// <para>The input gradient of a 3×3 unit-stride convolution with padding p ≤ 2 per side is the 3×3 convolution
 /// of dy with the flipped, channel-swapped kernel and padding 2 − p (<see cref="BackwardData{T}"/>), which
 /// reuses the forward machinery with the flip folded into the weight transform.</para>
+/// <para>Measured on Zen 3 (EPYC, shared 2-core VM), float, AVX2, 1 thread, this thread's CPU time, best of 20 after
+/// 1.5 s of warm-up, im2col path (col2im or flipped im2col for the input gradient) and Winograd alternately in one
+/// process, in ms (batch, C→K, image, padding):
+/// <code>
+///                          forward                 input gradient
+///                          im2col  Winograd        existing  Winograd
+/// 64, 32→64, 13×13, 0       5.26    3.57 (1.47×)     5.58     5.08 (1.10×)   MNIST conv 2
+/// 64,  1→32, 28×28, 0       0.79    2.34 (0.34×)     0.72     5.47 (0.13×)   MNIST conv 1: stays on im2col
+/// 32,  3→32, 32×32, 1       1.32    1.75 (0.75×)     1.67     2.09 (0.80×)   stays on im2col
+/// 32, 64→64, 56×56, 1     108.6    57.9  (1.87×)   121.0     83.2  (1.45×)
+/// 64, 16→32, 13×13, 0       2.41    1.75 (1.38×)     2.35     2.62 (0.90×)   input gradient stays
+/// 64,  8→16, 28×28, 1       3.22    2.54 (1.27×)     2.90     2.94 (0.99×)   input gradient stays
+/// 64, 16→16, 28×28, 1       6.21    3.85 (1.61×)     5.91     4.10 (1.44×)   input gradient stays (rule)
+/// 32, 32→32, 16×16, 1       3.58    1.86 (1.93×)     3.48     1.75 (1.99×)
+/// 64, 64→32, 11×11, 0       5.95    3.13 (1.90×)     7.16     4.82 (1.49×)
+/// </code>
+/// The load on the machine varied a lot (load average 15–110); repeated runs moved single entries by up to 25 %.
+/// The chunk target (<see cref="TargetTiles"/>) was swept over 96–1152 tiles for the 13×13 layers: no clear
+/// optimum above the noise, 256 kept. With 1–3 input channels the GEMMs are 1–3 deep and the transforms dominate.</para>
 /// </remarks>
 internal static unsafe class Winograd
 {
@@ -39,21 +58,20 @@ internal static unsafe class Winograd
         Applies(g) && Math.Max(Math.Max(g.PadTop, g.PadBottom), Math.Max(g.PadLeft, g.PadRight)) <= 2;
 
     /// <summary>
-    /// Whether the forward pass is faster here than im2col + GEMM: at least 8 input and 16 output channels. Measured
-    /// (Zen 3, float, AVX2, 1 thread, thread CPU time, best of 20; batch, C→K, image, padding): 64, 32→64, 13×13, 0:
-    /// 6.6 ms → 4.6; 64, 16→32, 13×13, 0: 1.80 → 1.25; 64, 8→16, 28×28, 1: 3.2 → 2.5; 32, 32→32, 16×16, 1: 3.5 → 1.8;
-    /// 32, 64→64, 56×56, 1: 116 → 64; but 64, 1→32, 28×28, 0: 0.79 → 2.5 and 32, 3→32, 32×32, 1: 1.4 → 1.8 (the GEMMs
-    /// are 1 or 3 deep and the transforms dominate).
+    /// Whether the forward pass is faster here than im2col + GEMM: at least 8 input and 16 output channels (from the
+    /// table in the class remarks: 8→16 1.27×, 16→32 1.38×, … but 1→32 0.34×, 3→32 0.75×).
     /// </summary>
-    public static bool PaysForward(in ConvGeometry g) => g.InChannels >= 8 && g.OutChannels >= 16;
+    public static bool PaysForward(in ConvGeometry g) => Enabled && g.InChannels >= 8 && g.OutChannels >= 16;
+
+    /// <summary>False turns the dispatch to Winograd off, so a benchmark can time the im2col path in the same process.</summary>
+    internal static bool Enabled { get; set; } = true;
 
     /// <summary>
     /// Whether the input gradient is faster here than the existing paths (col2im, or the flipped im2col convolution):
-    /// at least 32 input and 16 output channels. Measured as for <see cref="PaysForward"/>: 64, 32→64, 13×13, 0:
-    /// 5.4 ms → 5.1; 64, 64→32, 11×11, 0: 5.4 → 3.4; 32, 32→32, 16×16, 1: 3.4 → 1.7; 32, 64→64, 56×56, 1: 109 → 58;
-    /// 64, 16→16, 28×28, 1: 7.7 → 5.6 but 64, 16→32, 13×13, 0: 1.70 → 1.95, so 16 input channels stay on the old path.
+    /// at least 32 input and 16 output channels (class remarks: 32→64 1.10×, 32→32 1.99×, 64→32 1.49×, 64→64 1.45×;
+    /// with 16 input channels 16→16 gained 1.44× but 16→32 at 13×13 lost, 0.90×, so 16 stays on the old path).
     /// </summary>
-    public static bool PaysBackwardData(in ConvGeometry g) => g.InChannels >= 32 && g.OutChannels >= 16;
+    public static bool PaysBackwardData(in ConvGeometry g) => Enabled && g.InChannels >= 32 && g.OutChannels >= 16;
 
     /// <summary>y = conv(x, w) (+ bias) (then ReLU), with the meaning and layouts of <see cref="Convolution"/>; y is only written.</summary>
     public static void Forward<T>(in ConvGeometry g, T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu)
