@@ -107,7 +107,7 @@ internal static unsafe class Winograd
             int chunks = (g.Batch + plan.ChunkImages - 1) / plan.ChunkImages;
             KernelThreads.ForRange(chunks, 1, (start, end) =>
             {
-                using var workspace = new WinogradWorkspace<T>(plan);
+                var workspace = WinogradWorkspace.For<T>(plan);
                 for (long chunk = start; chunk < end; chunk++)
                 {
                     int first = (int)chunk * plan.ChunkImages, last = Math.Min(g.Batch, first + plan.ChunkImages);
@@ -175,37 +175,38 @@ internal static unsafe class Winograd
 
     /// <summary>Images [first, last): V by the input transform, the 16 GEMMs into M, then the output transform into y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunChunk<T, TTiles>(in WinogradPlan p, WinogradWorkspace<T> ws, int first, int last,
+    private static void RunChunk<T, TTiles>(in WinogradPlan p, WinogradWorkspace ws, int first, int last,
         T* x, T* u, T* bias, T* y, CpuIsa isa, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T> where TTiles : IWinogradTiles<T>
     {
         var g = p.Geometry;
+        T* vs = ws.V<T>(), ms = ws.M<T>(), even = ws.Even<T>(), odd = ws.Odd<T>(), tile = ws.Tile<T>();
         int c = g.InChannels, k = g.OutChannels, tiles = (last - first) * p.ImageTiles;
         long vXi = p.VStride, mXi = p.MStride;
         // Channel by channel, image by image, tile row by tile row: a row's vector overrun lands on tiles written later.
         for (int ci = 0; ci < c; ci++)
             for (int n = first; n < last; n++)
             {
-                DeinterleavePadded(p, x + n * g.InImageSize + ci * g.InPlaneSize, ws.Even, ws.Odd);
-                T* v = ws.V + ci * p.Ld + (long)(n - first) * p.ImageTiles;
+                DeinterleavePadded(p, x + n * g.InImageSize + ci * g.InPlaneSize, even, odd);
+                T* v = vs + ci * p.Ld + (long)(n - first) * p.ImageTiles;
                 for (int ti = 0; ti < p.TileRows; ti++)
-                    TTiles.Input(ws.Even + 2 * ti * p.PlaneWidth, ws.Odd + 2 * ti * p.PlaneWidth, p.PlaneWidth, p.TileColumns,
+                    TTiles.Input(even + 2 * ti * p.PlaneWidth, odd + 2 * ti * p.PlaneWidth, p.PlaneWidth, p.TileColumns,
                         v + ti * p.TileColumns, vXi);
             }
         for (int xi = 0; xi < 16; xi++)
             Gemm.RunChecked(k, tiles, c, T.One, new StridedMatrix<T>(u + xi * (long)k * c, c, 1),
-                new StridedMatrix<T>(ws.V + xi * vXi, p.Ld, 1), T.Zero, ws.M + xi * mXi, p.Ld, isa, threads: 1);
+                new StridedMatrix<T>(vs + xi * vXi, p.Ld, 1), T.Zero, ms + xi * mXi, p.Ld, isa, threads: 1);
         for (int ko = 0; ko < k; ko++)
         {
             T b = bias == null ? T.Zero : bias[ko];
             for (int n = first; n < last; n++)
             {
-                T* m = ws.M + ko * p.Ld + (long)(n - first) * p.ImageTiles;
+                T* m = ms + ko * p.Ld + (long)(n - first) * p.ImageTiles;
                 T* plane = y + n * g.OutImageSize + (long)ko * g.OutPlaneSize;
                 for (int ti = 0; ti < p.TileRows; ti++)
                 {
-                    TTiles.Output(m + ti * p.TileColumns, mXi, p.TileColumns, ws.Tile, p.TileStride);
-                    Scatter(p, ws.Tile, plane, ti, b, relu);
+                    TTiles.Output(m + ti * p.TileColumns, mXi, p.TileColumns, tile, p.TileStride);
+                    Scatter(p, tile, plane, ti, b, relu);
                 }
             }
         }
@@ -344,49 +345,60 @@ internal readonly record struct WinogradPlan
     public int TileStride { get; }
 }
 
-/// <summary>One thread's buffers for <see cref="Winograd"/>, zeroed once so that vector overruns only ever read numbers.</summary>
-internal sealed unsafe class WinogradWorkspace<T> : IDisposable where T : unmanaged
+/// <summary>
+/// One thread's buffers for <see cref="Winograd"/>, kept for the thread's next call and grown only when a larger
+/// plan needs more (a fresh megabyte per call cost page faults and clearing). Lanes a vector path computes past
+/// a row's end may hold anything; they are never written to the output.
+/// </summary>
+internal sealed unsafe class WinogradWorkspace
 {
-    public WinogradWorkspace(in WinogradPlan p)
+    [ThreadStatic] private static WinogradWorkspace? t_current;
+
+    private readonly void*[] _buffers = new void*[5];
+    private readonly nuint[] _capacities = new nuint[5];
+
+    /// <summary>The calling thread's buffers, each big enough for <paramref name="p"/> in <typeparamref name="T"/>.</summary>
+    public static WinogradWorkspace For<T>(in WinogradPlan p) where T : unmanaged
     {
-        int slack = IWinogradTiles<T>.Slack;
-        long plane = (long)p.PlaneHeight * p.PlaneWidth + slack + 1;
-        V = Allocate(16 * p.VStride);
-        M = Allocate(16 * p.MStride);
-        Even = Allocate(plane);
-        Odd = Allocate(plane);
-        Tile = Allocate(4L * p.TileStride);
+        var w = t_current ??= new WinogradWorkspace();
+        long plane = (long)p.PlaneHeight * p.PlaneWidth + IWinogradTiles<T>.Slack + 1;
+        w.Ensure<T>(0, 16 * p.VStride);
+        w.Ensure<T>(1, 16 * p.MStride);
+        w.Ensure<T>(2, plane);
+        w.Ensure<T>(3, plane);
+        w.Ensure<T>(4, 4L * p.TileStride);
+        return w;
     }
 
     /// <summary>The transformed input: 16 matrices [C × Ld].</summary>
-    public T* V { get; }
+    public T* V<T>() where T : unmanaged => (T*)_buffers[0];
 
     /// <summary>The products: 16 matrices [K × Ld].</summary>
-    public T* M { get; }
+    public T* M<T>() where T : unmanaged => (T*)_buffers[1];
 
     /// <summary>Even columns of the padded input plane.</summary>
-    public T* Even { get; }
+    public T* Even<T>() where T : unmanaged => (T*)_buffers[2];
 
     /// <summary>Odd columns of the padded input plane.</summary>
-    public T* Odd { get; }
+    public T* Odd<T>() where T : unmanaged => (T*)_buffers[3];
 
     /// <summary>The four outputs of each tile of one tile row.</summary>
-    public T* Tile { get; }
+    public T* Tile<T>() where T : unmanaged => (T*)_buffers[4];
 
-    public void Dispose()
-    {
-        NativeMemory.AlignedFree(V);
-        NativeMemory.AlignedFree(M);
-        NativeMemory.AlignedFree(Even);
-        NativeMemory.AlignedFree(Odd);
-        NativeMemory.AlignedFree(Tile);
-    }
-
-    private static T* Allocate(long elements)
+    private void Ensure<T>(int buffer, long elements) where T : unmanaged
     {
         nuint bytes = (nuint)(elements * sizeof(T));
-        T* p = (T*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(p, bytes);
-        return p;
+        if (bytes <= _capacities[buffer]) return;
+        NativeMemory.AlignedFree(_buffers[buffer]);
+        _buffers[buffer] = null;
+        _capacities[buffer] = 0;
+        _buffers[buffer] = NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(_buffers[buffer], bytes); // finite numbers in the lanes past the rows' ends, never denormal junk
+        _capacities[buffer] = bytes;
+    }
+
+    ~WinogradWorkspace()
+    {
+        foreach (var buffer in _buffers) NativeMemory.AlignedFree(buffer);
     }
 }
