@@ -61,7 +61,8 @@ internal static unsafe class Winograd
     /// Whether the forward pass is faster here than im2col + GEMM: at least 8 input and 16 output channels (from the
     /// table in the class remarks: 8→16 1.27×, 16→32 1.38×, … but 1→32 0.34×, 3→32 0.75×).
     /// </summary>
-    public static bool PaysForward(in ConvGeometry g) => Enabled && g.InChannels >= 8 && g.OutChannels >= 16;
+    /// <remarks>Also false when the batch gives fewer chunks than there are threads: im2col splits one image over threads.</remarks>
+    public static bool PaysForward(in ConvGeometry g) => Enabled && g.InChannels >= 8 && g.OutChannels >= 16 && FillsThreads(g);
 
     /// <summary>False turns the dispatch to Winograd off, so a benchmark can time the im2col path in the same process.</summary>
     internal static bool Enabled { get; set; } = true;
@@ -71,7 +72,15 @@ internal static unsafe class Winograd
     /// at least 32 input and 16 output channels (class remarks: 32→64 1.10×, 32→32 1.99×, 64→32 1.49×, 64→64 1.45×;
     /// with 16 input channels 16→16 gained 1.44× but 16→32 at 13×13 lost, 0.90×, so 16 stays on the old path).
     /// </summary>
-    public static bool PaysBackwardData(in ConvGeometry g) => Enabled && g.InChannels >= 32 && g.OutChannels >= 16;
+    /// <remarks>Also false when the batch gives fewer chunks than there are threads.</remarks>
+    public static bool PaysBackwardData(in ConvGeometry g) => Enabled && g.InChannels >= 32 && g.OutChannels >= 16 && FillsThreads(Flipped(g));
+
+    /// <summary>
+    /// Whether every thread gets a chunk of images. Chunks are never cut smaller for more threads: that would make
+    /// the results depend on the thread count.
+    /// </summary>
+    private static bool FillsThreads(in ConvGeometry computed) =>
+        KernelThreads.Count == 1 || new WinogradPlan(computed, TargetTiles).Chunks >= KernelThreads.Count;
 
     /// <summary>y = conv(x, w) (+ bias) (then ReLU), with the meaning and layouts of <see cref="Convolution"/>; y is only written.</summary>
     public static void Forward<T>(in ConvGeometry g, T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu)
@@ -87,13 +96,15 @@ internal static unsafe class Winograd
     {
         if (!AppliesToBackwardData(g))
             throw new ArgumentException($"Winograd backward data: the convolution is not 3×3 with unit stride and dilation, one group and padding at most 2 ({g}).");
-        var flipped = g with
-        {
-            InChannels = g.OutChannels, InHeight = g.OutHeight, InWidth = g.OutWidth, OutChannels = g.InChannels,
-            PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
-        };
-        Run(flipped, dy, w, flipWeight: true, null, dx, isa, relu: false);
+        Run(Flipped(g), dy, w, flipWeight: true, null, dx, isa, relu: false);
     }
+
+    /// <summary>The convolution that maps dy to dx: over dy, channels swapped, padding 2 − p per side.</summary>
+    private static ConvGeometry Flipped(in ConvGeometry g) => g with
+    {
+        InChannels = g.OutChannels, InHeight = g.OutHeight, InWidth = g.OutWidth, OutChannels = g.InChannels,
+        PadTop = 2 - g.PadTop, PadBottom = 2 - g.PadBottom, PadLeft = 2 - g.PadLeft, PadRight = 2 - g.PadRight,
+    };
 
     private static void Run<T>(ConvGeometry g, T* x, T* w, bool flipWeight, T* bias, T* y, CpuIsa isa, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -104,8 +115,7 @@ internal static unsafe class Winograd
         try
         {
             TransformWeights(g, w, flipWeight, u);
-            int chunks = (g.Batch + plan.ChunkImages - 1) / plan.ChunkImages;
-            KernelThreads.ForRange(chunks, 1, (start, end) =>
+            KernelThreads.ForRange(plan.Chunks, 1, (start, end) =>
             {
                 var workspace = WinogradWorkspace.For<T>(plan);
                 for (long chunk = start; chunk < end; chunk++)
@@ -331,6 +341,9 @@ internal readonly record struct WinogradPlan
 
     /// <summary>Images per chunk.</summary>
     public int ChunkImages { get; }
+
+    /// <summary>Chunks of the batch.</summary>
+    public int Chunks => (Geometry.Batch + ChunkImages - 1) / ChunkImages;
 
     /// <summary>Row stride of V and M: a full chunk's tiles plus room for a vector's overrun.</summary>
     public long Ld { get; }

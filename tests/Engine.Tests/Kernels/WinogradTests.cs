@@ -109,15 +109,35 @@ public class WinogradTests
     public void ConvolutionDispatchesToWinogradWhereItPays()
     {
         var g = new ConvGeometry(2, 32, 7, 6, 16, 3, 3, 1, 1, 1, 2, 0, 1);
-        Assert.True(Winograd.Applies(g) && Winograd.PaysForward(g) && Winograd.PaysBackwardData(g));
-        Assert.False(Winograd.PaysForward(g with { InChannels = 3 }));
-        Assert.False(Winograd.PaysBackwardData(g with { InChannels = 16 }));
-        foreach (var isa in Paths)
+        WithThreads(1, () =>
         {
-            var (direct, dispatched) = WinogradCheck<float>.ThroughConvolution(g, isa, 21);
-            Assert.Equal(direct, dispatched);
-        }
+            Assert.True(Winograd.Applies(g) && Winograd.PaysForward(g) && Winograd.PaysBackwardData(g));
+            Assert.False(Winograd.PaysForward(g with { InChannels = 3 }));
+            Assert.False(Winograd.PaysBackwardData(g with { InChannels = 16 }));
+            foreach (var isa in Paths)
+            {
+                var (direct, dispatched) = WinogradCheck<float>.ThroughConvolution(g, isa, 21);
+                Assert.Equal(direct, dispatched);
+            }
+            return [];
+        });
         WinogradCheck<double>.Forward(new WinogradCase(g, true, true, 22), IsaDispatch.Active, tolerance: 1e-13);
+    }
+
+    /// <summary>One chunk of images cannot keep two threads busy: the split im2col path stays.</summary>
+    [Fact]
+    public void ConvolutionStaysOnIm2ColWhenTheBatchCannotFillTheThreads()
+    {
+        var small = new ConvGeometry(2, 32, 7, 6, 16, 3, 3, 1, 1, 1, 2, 0, 1);
+        var large = small with { Batch = 64, InHeight = 40, InWidth = 40 };
+        WithThreads(2, () =>
+        {
+            Assert.False(Winograd.PaysForward(small));
+            Assert.False(Winograd.PaysBackwardData(small));
+            Assert.True(Winograd.PaysForward(large));
+            Assert.True(Winograd.PaysBackwardData(large));
+            return [];
+        });
     }
 
     [Fact]
