@@ -8,6 +8,8 @@ namespace Engine.Kernels.Cpu;
 /// of columns at a time (<see cref="Im2Col{T}"/>): forward Y_g = W_g · X̂_g, input gradient X̂_g = W_gᵀ · dY_g
 /// folded back by col2im, weight gradient dW_g = Σ_images dY_g · X̂_gᵀ. A pointwise (1×1, stride 1, unpadded)
 /// convolution skips im2col: the image is the matrix. The transposed convolution is the input-gradient pass.
+/// A 3×3 unit-stride convolution with enough channels takes <see cref="Winograd"/> F(2×2, 3×3) instead, forward and
+/// input gradient (see <see cref="Winograd.PaysForward"/> and <see cref="Winograd.PaysBackwardData"/>).
 /// </summary>
 /// <remarks>
 /// Pointers are to contiguous tensors laid out as <see cref="ConvGeometry"/> describes; the weight is
@@ -64,6 +66,11 @@ public static unsafe class Convolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Checked<T>(geometry, isa, "Conv2d");
+        if (Winograd.Applies(g) && Winograd.PaysForward(g))
+        {
+            Winograd.Forward(g, x, w, bias, y, isa, relu);
+            return;
+        }
         int blockSize = ColumnBlockSize<T>(g, g.Batch * g.Groups);
         int blocks = (g.OutPlaneSize + blockSize - 1) / blockSize;
         KernelThreads.ForRange((long)g.Batch * g.Groups * blocks, 1, (start, end) =>
@@ -101,6 +108,11 @@ public static unsafe class Convolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Checked<T>(geometry, isa, "Conv2dBackwardData");
+        if (Winograd.AppliesToBackwardData(g) && Winograd.PaysBackwardData(g))
+        {
+            Winograd.BackwardData(g, dy, w, dx, isa);
+            return;
+        }
         if (FlippedConvolution(g) is { } flipped)
         {
             // Unit stride and many input channels: the input gradient is itself a convolution, of dy with the flipped
