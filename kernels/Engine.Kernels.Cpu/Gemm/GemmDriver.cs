@@ -190,11 +190,14 @@ internal static unsafe class GemmDriver<T, TKernel>
     /// <paramref name="length"/> in the fewest, most equal blocks: k = 784 with Kc = 256 becomes 4×196 rather
     /// than 3×256 + 16, whose thin last pass would pay the per-tile C update for little work.
     /// </summary>
-    private static int BalancedStep(int length, int max, int multiple)
+    internal static int BalancedStep(int length, int max, int multiple)
     {
-        int blocks = (length + max - 1) / max;
+        // The cap is rounded down to the multiple too: an Mc that is not a multiple of Mr would pack a last sliver
+        // of Mr rows past the end of a buffer sized mcStep·kc.
+        int cap = Math.Max(multiple, max / multiple * multiple);
+        int blocks = (length + cap - 1) / cap;
         int step = (length + blocks - 1) / blocks;
-        return Math.Min(max, RoundUp(step, multiple));
+        return Math.Min(cap, RoundUp(step, multiple));
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;

@@ -444,4 +444,20 @@ public class GemmThreadingTests
             KernelThreads.Count = saved;
         }
     }
+
+    /// <summary>
+    /// The cache-block step the loop nest uses: a multiple of the tile size (else the last packed sliver would overrun
+    /// a buffer sized step·kc), within the cap rounded down to that multiple, and covering the length in as few
+    /// blocks as the cap allows.
+    /// </summary>
+    [Property(MaxTest = 500)]
+    public void Block_steps_are_whole_tiles_within_the_cap(PositiveInt length, PositiveInt max, PositiveInt multiple)
+    {
+        int n = length.Get % 5000 + 1, cap = max.Get % 400 + 1, tile = multiple.Get % 16 + 1;
+        int step = GemmDriver<float, ScalarMicroKernel<float>>.BalancedStep(n, cap, tile);
+        int roundedCap = Math.Max(tile, cap / tile * tile);
+        Assert.Equal(0, step % tile);
+        Assert.InRange(step, tile, roundedCap);
+        Assert.Equal((n + roundedCap - 1) / roundedCap, (n + step - 1) / step);
+    }
 }
