@@ -54,7 +54,7 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
             else GatherRun(line, iw, stride, run, first, last, columns);
         }
 
-        public static void Inside(T* from, int run, T* columns) => CopyRun(from, columns, run);
+        public static void Inside(T* from, int run, T* columns) => RunCopy.Copy(from, columns, run);
 
         public static void Padding(int run, T* columns) => new Span<T>(columns, run).Clear();
     }
@@ -136,28 +136,13 @@ internal static unsafe class Im2Col<T> where T : unmanaged, INumberBase<T>
     private static void GatherRun(T* line, int iw, int stride, int run, int first, int last, T* to)
     {
         for (int q = 0; q < first; q++) to[q] = T.Zero;
-        if (stride == 1) CopyRun(line + iw + first, to + first, last - first);
+        if (stride == 1) RunCopy.Copy(line + iw + first, to + first, last - first);
         else
         {
             T* from = line + iw;
             for (int q = first; q < last; q++) to[q] = from[(long)q * stride];
         }
         for (int q = last; q < run; q++) to[q] = T.Zero;
-    }
-
-    /// <summary>to[q] = from[q] for q &lt; count, with whole vectors (the last one overlapping) when count is at least one vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(T* from, T* to, int count)
-    {
-        int lanes = Vector256<T>.Count;
-        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && count >= lanes)
-        {
-            int q = 0;
-            for (; q + lanes <= count; q += lanes) Vector256.Store(Vector256.Load(from + q), to + q);
-            if (q < count) Vector256.Store(Vector256.Load(from + count - lanes), to + count - lanes);
-            return;
-        }
-        for (int q = 0; q < count; q++) to[q] = from[q];
     }
 
     /// <summary>line[iw + q·stride] += from[q] for q in [first, last) (inside the row).</summary>

@@ -115,33 +115,9 @@ internal static unsafe class GemmPacking<T> where T : unmanaged, IFloatingPointI
                 Vector256.Store(Vector256<T>.Zero, dst);
                 Vector256.Store(Vector256<T>.Zero, dst + lanes);
             }
-            CopyRun(src, dst, count);
+            RunCopy.Copy(src, dst, count);
         }
         return zeroPadding;
-    }
-
-    /// <summary>
-    /// dst[i] = src[i] for i &lt; count: whole vectors, the last one overlapping the one before where count is not
-    /// a multiple (rewriting the same values), so a 9-wide or 6-wide run takes two vector copies, not a scalar tail.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(T* src, T* dst, int count)
-    {
-        int wide = Vector256<T>.Count, narrow = Vector128<T>.Count;
-        if (count >= wide)
-        {
-            int i = 0;
-            for (; i + wide <= count; i += wide) Vector256.Store(Vector256.Load(src + i), dst + i);
-            if (i < count) Vector256.Store(Vector256.Load(src + count - wide), dst + count - wide);
-            return;
-        }
-        if (count >= narrow)
-        {
-            Vector128.Store(Vector128.Load(src), dst);
-            if (count > narrow) Vector128.Store(Vector128.Load(src + count - narrow), dst + count - narrow);
-            return;
-        }
-        for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 
     /// <summary>

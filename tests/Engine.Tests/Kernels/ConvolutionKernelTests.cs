@@ -127,14 +127,15 @@ internal static unsafe class ConvCheck<T> where T : unmanaged, IFloatingPointIee
         Compare("weight gradient", dw, dwRef, g, isa, tolerance);
     }
 
-    private static T[] Random(Random random, long count)
+    internal static T[] Random(Random random, long count)
     {
         var values = new T[count];
         for (long i = 0; i < count; i++) values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
         return values;
     }
 
-    private static T[] Filled(long count)
+    /// <summary>Junk in an output: it is only written, so none may leak through.</summary>
+    internal static T[] Filled(long count)
     {
         var values = new T[count];
         Array.Fill(values, T.CreateChecked(-555));
@@ -142,13 +143,16 @@ internal static unsafe class ConvCheck<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>Each element within tolerance · (1 + |reference|) · √(terms) of the reference.</summary>
-    private static void Compare(string pass, T[] actual, T[] expected, ConvGeometry g, CpuIsa isa, double tolerance)
+    private static void Compare(string pass, T[] actual, T[] expected, ConvGeometry g, CpuIsa isa, double tolerance) =>
+        Within(pass, actual, expected, g, isa, tolerance * Math.Sqrt(Math.Max(g.PatchSize, g.Batch * g.OutPlaneSize)));
+
+    /// <summary>Each element within bound · (1 + |reference|) of the reference.</summary>
+    internal static void Within(string pass, T[] actual, T[] expected, ConvGeometry g, CpuIsa isa, double bound)
     {
-        double scale = Math.Sqrt(Math.Max(g.PatchSize, g.Batch * g.OutPlaneSize));
         for (int i = 0; i < actual.Length; i++)
         {
             double a = double.CreateChecked(actual[i]), e = double.CreateChecked(expected[i]);
-            if (!(Math.Abs(a - e) <= tolerance * scale * (1 + Math.Abs(e))))
+            if (!(Math.Abs(a - e) <= bound * (1 + Math.Abs(e))))
                 Assert.Fail($"{pass} on {isa} ({typeof(T).Name}) differs at {i}: {a} vs reference {e}; {g}");
         }
     }

@@ -232,30 +232,11 @@ internal static unsafe class WinogradCheck<T> where T : unmanaged, IFloatingPoin
         return (direct, dispatched);
     }
 
-    private static T[] Random(Random random, long count)
-    {
-        var values = new T[count];
-        for (long i = 0; i < count; i++) values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
-        return values;
-    }
-
-    /// <summary>Junk in the output: it is only written, so none may leak through.</summary>
-    private static T[] Filled(long count)
-    {
-        var values = new T[count];
-        Array.Fill(values, T.CreateChecked(-555));
-        return values;
-    }
-
     /// <summary>Each element within tolerance · (1 + |reference|) · √(terms) of the reference.</summary>
-    private static void Compare(string pass, T[] actual, T[] expected, ConvGeometry g, CpuIsa isa, double tolerance)
-    {
-        double scale = Math.Sqrt(Math.Max(g.InChannels, g.OutChannels) * 9.0);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            double a = double.CreateChecked(actual[i]), e = double.CreateChecked(expected[i]);
-            if (!(Math.Abs(a - e) <= tolerance * scale * (1 + Math.Abs(e))))
-                Assert.Fail($"Winograd {pass} on {isa} ({typeof(T).Name}) differs at {i}: {a} vs reference {e}; {g}");
-        }
-    }
+    private static void Compare(string pass, T[] actual, T[] expected, ConvGeometry g, CpuIsa isa, double tolerance) =>
+        ConvCheck<T>.Within($"Winograd {pass}", actual, expected, g, isa, tolerance * Math.Sqrt(Math.Max(g.InChannels, g.OutChannels) * 9.0));
+
+    private static T[] Random(Random random, long count) => ConvCheck<T>.Random(random, count);
+
+    private static T[] Filled(long count) => ConvCheck<T>.Filled(count);
 }

@@ -92,18 +92,9 @@ public sealed class NestedModelSaveTests : IDisposable
         }
     }
 
-    /// <summary>Random values in every weight (positive in the batch-norm variances), so nothing round-trips by accident.</summary>
-    private static void Randomize(Model model, ulong seed)
-    {
-        var g = new Generator(seed);
-        using var scope = Autograd.NoGrad();
-        foreach (var w in model.Weights)
-            w.Value.Assign(w.Name.EndsWith("variance", StringComparison.Ordinal)
-                ? Tensor.Uniform(w.Value.Shape, 0.5, 2, generator: g)
-                : Tensor.Uniform(w.Value.Shape, -1, 1, generator: g));
-    }
+    private static void Randomize(Model model, ulong seed) => SaveLoadTests.Randomize(model, seed);
 
-    private static int[] Bits(Tensor t) => t.ToArray<float>().Select(BitConverter.SingleToInt32Bits).ToArray();
+    private static int[] Bits(Tensor t) => SaveLoadTests.Bits(t);
 
     /// <summary>Layer types and names, nested models opened, as a comparable list.</summary>
     private static List<string> Structure(Model model) => model.Layers.SelectMany(l => l is Model inner

@@ -157,7 +157,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     /// <summary>Random values in every weight (positive ones in the batch-norm variances), so nothing round-trips by accident.</summary>
-    private static void Randomize(Model model, ulong seed)
+    internal static void Randomize(Model model, ulong seed)
     {
         var g = new Generator(seed);
         using var scope = Autograd.NoGrad();
@@ -167,7 +167,7 @@ public sealed class SaveLoadTests : IDisposable
                 : Tensor.Uniform(w.Value.Shape, -1, 1, generator: g));
     }
 
-    private static int[] Bits(Tensor t) => t.ToArray<float>().Select(BitConverter.SingleToInt32Bits).ToArray();
+    internal static int[] Bits(Tensor t) => t.ToArray<float>().Select(BitConverter.SingleToInt32Bits).ToArray();
 
     [Theory]
     [MemberData(nameof(ModelKinds))]
