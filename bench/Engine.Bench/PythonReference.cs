@@ -9,7 +9,7 @@ namespace Engine.Bench;
 /// Thread counts go in through the environment as well as the script's own calls, and OPENBLAS_CORETYPE /
 /// OPENBLAS_L2_SIZE are removed so OpenBLAS picks its own kernels. Any failure becomes a note, never a crash.
 /// </summary>
-internal sealed class PythonReference(string python, double measureSeconds)
+internal sealed class PythonReference(string python, double measureSeconds, TimingStatistic statistic)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
     private static readonly string[] RemovedVariables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"];
@@ -68,7 +68,7 @@ internal sealed class PythonReference(string python, double measureSeconds)
     }
 
     private string Request(IReadOnlyList<CaseSpec> cases, int threads, string device) =>
-        JsonSerializer.Serialize(new { threads, device, seconds = measureSeconds, cases }, QuickReportFile.JsonOptions);
+        JsonSerializer.Serialize(new { threads, device, seconds = measureSeconds, statistic, cases }, QuickReportFile.JsonOptions);
 
     private static string Tail(string text) => text.Length <= 600 ? text.Trim() : "…" + text[^600..].Trim();
 }

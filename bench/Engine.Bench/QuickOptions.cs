@@ -4,7 +4,8 @@ namespace Engine.Bench;
 
 /// <summary>
 /// Command line of the quick mode: <c>quick [filter] [--compare] [--threads 1,2] [--seconds 1] [--warmup 0.5] [--python PATH]
-/// [--device cpu|cuda|opencl|simulator|all] [--isa scalar,avx2,avx512|all]</c> (see <see cref="TargetSelection"/>).
+/// [--device cpu|cuda|opencl|simulator|all] [--isa scalar,avx2,avx512|all] [--statistic median|best]</c> (see
+/// <see cref="TargetSelection"/> and <see cref="TimingStatistic"/>).
 /// </summary>
 internal sealed record QuickOptions
 {
@@ -16,6 +17,7 @@ internal sealed record QuickOptions
     public string Python { get; init; } = "/usr/bin/python3";
     public string Devices { get; init; } = "cpu";
     public string? Isas { get; init; }
+    public TimingStatistic Statistic { get; init; } = TimingStatistic.Median;
 
     public static QuickOptions Parse(IReadOnlyList<string> args)
     {
@@ -31,6 +33,7 @@ internal sealed record QuickOptions
                 "--python" => options with { Python = ValueAfter(args, ref i) },
                 "--device" => options with { Devices = ValueAfter(args, ref i) },
                 "--isa" => options with { Isas = ValueAfter(args, ref i) },
+                "--statistic" => options with { Statistic = ParseStatistic(ValueAfter(args, ref i)) },
                 var flag when flag.StartsWith("--", StringComparison.Ordinal) =>
                     throw new ArgumentException($"Unknown quick-mode option '{flag}'."),
                 var filter => options with { Filter = filter },
@@ -50,6 +53,13 @@ internal sealed record QuickOptions
             throw new ArgumentException($"--threads '{text}': give positive counts, e.g. 1,2.");
         return counts;
     }
+
+    private static TimingStatistic ParseStatistic(string text) => text switch
+    {
+        "median" => TimingStatistic.Median,
+        "best" => TimingStatistic.Best,
+        _ => throw new ArgumentException($"--statistic '{text}': give median or best."),
+    };
 
     private static double ParseSeconds(string text)
     {

@@ -20,7 +20,8 @@ internal static class QuickReportFile
     };
 
     public static string Write(MachineInfo machine, IReadOnlyList<PeakFigure> peaks,
-        IReadOnlyList<ReferenceReport> references, IReadOnlyList<string> notes, IReadOnlyList<QuickResult> results)
+        IReadOnlyList<ReferenceReport> references, IReadOnlyList<string> notes, TimingStatistic statistic,
+        IReadOnlyList<QuickResult> results)
     {
         var folder = Environment.GetEnvironmentVariable(ResultsFolderVariable) is { Length: > 0 } chosen ? chosen : RepositoryPaths.ResultsFolder;
         Directory.CreateDirectory(folder);
@@ -32,6 +33,7 @@ internal static class QuickReportFile
             peaks,
             references = references.Select(r => new { r.Device, r.Threads, r.Info, r.Notes }),
             notes,
+            statistic,
             results,
         };
         File.WriteAllText(path, JsonSerializer.Serialize(report, JsonOptions));

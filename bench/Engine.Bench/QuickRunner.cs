@@ -112,7 +112,7 @@ internal sealed class QuickRunner(QuickOptions options)
     private double MeasureOurs(CaseSpec spec, BenchTarget target, int threads)
     {
         using var workload = WorkloadFactory.Create(spec, target);
-        double ms = 1e3 * CallTimer.MedianSecondsPerCall(workload.Run, options.WarmupSeconds, options.MeasureSeconds);
+        double ms = 1e3 * CallTimer.SecondsPerCall(workload.Run, options.WarmupSeconds, options.MeasureSeconds, options.Statistic);
         Console.Error.WriteLine($"  {spec.Name,-24} {spec.DType} {target} t={threads}: {ms:F4} ms");
         return ms;
     }
@@ -136,7 +136,7 @@ internal sealed class QuickRunner(QuickOptions options)
         }
         if (_references.ContainsKey((device, threads))) return;
         Console.Error.WriteLine($"  numpy/torch on {device}, {threads} thread(s)…");
-        _references[(device, threads)] = new PythonReference(options.Python, options.MeasureSeconds * PythonTimeShare)
+        _references[(device, threads)] = new PythonReference(options.Python, options.MeasureSeconds * PythonTimeShare, options.Statistic)
             .Run(cases, threads, device);
     }
 
@@ -158,6 +158,8 @@ internal sealed class QuickRunner(QuickOptions options)
         };
     }
 
+    private string StatisticText => options.Statistic == TimingStatistic.Best ? "fastest" : "median";
+
     private void PrintSummary(MachineInfo machine, IReadOnlyList<QuickResult> results)
     {
         Console.WriteLine();
@@ -172,9 +174,10 @@ internal sealed class QuickRunner(QuickOptions options)
             foreach (var note in report.Notes) Console.WriteLine($"  note: {note}");
         }
         foreach (var note in _notes) Console.WriteLine($"note: {note}");
+        Console.WriteLine($"Timing: the {StatisticText} of batches of calls lasting ≥ 10 ms, for every figure below (ours and the references).");
         Console.WriteLine();
         Console.Write(ResultTable.Render(results, options.Compare));
-        var path = QuickReportFile.Write(machine, _peaks, _references.Values.ToList(), _notes, results);
+        var path = QuickReportFile.Write(machine, _peaks, _references.Values.ToList(), _notes, options.Statistic, results);
         Console.WriteLine();
         Console.WriteLine($"Wrote {path}");
     }

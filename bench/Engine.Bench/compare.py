@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Reference timings for Engine.Bench's quick mode: NumPy/OpenBLAS and PyTorch CPU, or PyTorch CUDA, on the same cases.
 
-Reads from stdin   {"threads": t, "device": "cpu"|"cuda:N", "seconds": s, "cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench
-serialises it: name, kind = gemm|unary|softmax|sum|mlpStep, dtype = float32|float64, gemm {m, k, n, transposeA},
-op, outer, length, layers) and prints to stdout one JSON object:
+Reads from stdin   {"threads": t, "device": "cpu"|"cuda:N", "seconds": s, "statistic": "median"|"best",
+"cases": [CaseSpec, ...]}   (CaseSpec as Engine.Bench serialises it: name, kind = gemm|unary|softmax|sum|mlpStep,
+dtype = float32|float64, gemm {m, k, n, transposeA}, op, outer, length, layers) and prints to stdout one JSON object:
     {"threads": t, "info": {...}, "notes": [...], "results": [{"case", "numpyMs", "torchMs"}, ...]}
-Each figure is the median ms per call over batches of >= 10 ms after a warm-up. The caller sets
-OPENBLAS_NUM_THREADS / OMP_NUM_THREADS per process and removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE;
+Each figure is the median (or, with statistic "best", the fastest) ms per call over batches of >= 10 ms after a
+warm-up, as Engine.Bench times its own calls. The caller sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS per process and
+removes OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE;
 threadpoolctl is used on top when it is installed. A missing library becomes a note, never an error.
 
 With device "cuda:N" (or `--device cuda` on the command line) NumPy is skipped and PyTorch runs every case on that
@@ -25,7 +26,7 @@ DEVICE = "cpu"  # where PyTorch runs: "cpu" or "cuda:N", set by main
 WARMUP_SECONDS = 0.15
 
 
-def median_ms(call, seconds):
+def batch_ms(call, seconds, statistic):
     start = time.perf_counter()
     calls = 0
     while calls < 2 or time.perf_counter() - start < WARMUP_SECONDS:
@@ -41,7 +42,7 @@ def median_ms(call, seconds):
             call()
         samples.append((time.perf_counter() - t0) / batch)
     samples.sort()
-    return 1e3 * samples[len(samples) // 2]
+    return 1e3 * (samples[0] if statistic == "best" else samples[len(samples) // 2])
 
 
 def loaded_libraries(fragment):
@@ -311,12 +312,12 @@ def torch_call_unsynchronised(torch, case):
     return None
 
 
-def timed(make_call, lib, case, seconds, notes, label):
+def timed(make_call, lib, case, seconds, statistic, notes, label):
     if lib is None:
         return None
     try:
         call = make_call(lib, case)
-        return median_ms(call, seconds) if call else None
+        return batch_ms(call, seconds, statistic) if call else None
     except Exception as error:  # one failing case must not lose the others
         notes.append(f"{label} {case['name']}: {type(error).__name__}: {error}")
         return None
@@ -326,6 +327,7 @@ def main():
     request = json.load(sys.stdin)
     threads = int(request["threads"])
     seconds = float(request.get("seconds", 0.5))
+    statistic = request.get("statistic", "median")
     info, notes = {}, []
     device = request.get("device") or "cpu"
     if "--device" in sys.argv[1:-1]:
@@ -339,8 +341,8 @@ def main():
     for case in request["cases"]:
         results.append({
             "case": case["name"],
-            "numpyMs": timed(numpy_call, np, case, seconds, notes, "numpy"),
-            "torchMs": timed(torch_call, torch, case, seconds, notes, "torch"),
+            "numpyMs": timed(numpy_call, np, case, seconds, statistic, notes, "numpy"),
+            "torchMs": timed(torch_call, torch, case, seconds, statistic, notes, "torch"),
         })
     json.dump({"threads": threads, "device": device, "info": info, "notes": notes, "results": results}, sys.stdout)
 

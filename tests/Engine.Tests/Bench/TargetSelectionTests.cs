@@ -79,6 +79,15 @@ public class TargetSelectionTests
     }
 
     [Fact]
+    public void QuickOptionsReadTheTimingStatistic()
+    {
+        Assert.Equal(TimingStatistic.Median, QuickOptions.Parse([]).Statistic);
+        Assert.Equal(TimingStatistic.Best, QuickOptions.Parse(["--statistic", "best"]).Statistic);
+        var e = Assert.Throws<ArgumentException>(() => QuickOptions.Parse(["--statistic", "mean"]));
+        Assert.Contains("'mean'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GpuOnlyCasesAreSkippedOnTheCpuWithAReason()
     {
         var big = CaseCatalog.All().Single(c => c.Name == "sgemm-8192");
