@@ -16,13 +16,15 @@ namespace Engine.Kernels.Cpu;
 /// and, as measured here, cost as much for blends, float min and float compares). Written out here, one
 /// vector's chain overlaps its partner's and the next iteration's; the same statements for one vector after
 /// the other ran 20 % slower.
-/// FMA-pipe ops per vector of 8: P by Horner (9), t² split exactly (2), the exponent estimate (2), the
-/// reduction (3), e^r (3 + the product 2^(n/4)·s), Q (1), y (1): 22, before 24 plus a blend, a float min
+/// FMA-pipe ops per vector of 8: P by second-order Horner (10), t² split exactly (2), the exponent estimate (2),
+/// the reduction (3), e^r (3 + the product 2^(n/4)·s), Q (1), y (1): 23, before 24 plus a blend, a float min
 /// and a float compare. What changed:
 /// <list type="bullet">
 /// <item>e^r by quarter steps: n = round(4·exponent/ln2), 2^(n/4) = 2^⌊n/4⌋ (a shift into the exponent
 /// field) times 2^((n mod 4)/4), whose mantissa an in-lane <c>vpermilps</c> looks up by n's low two bits and
 /// one integer add puts in; so |r| ≤ 0.14 and e^r − 1 needs three coefficients beyond r, not five.</item>
+/// <item>P by second-order Horner: its even and odd coefficients as two independent chains in v² joined by one
+/// FMA, one op more than Horner's nine dependent FMAs but a chain of about 24 cycles instead of 36 (see below).</item>
 /// <item>y = max(x, 0) − t·Q in one FMA (x·Q for x &lt; 0, x·(1 − Q) otherwise, now rounded once), with
 /// max(x, 0) by an unsigned integer min against −0 (negative x, −0 included, give −0, so gelu(−0) = −0).</item>
 /// <item>t = min(|x|, 5.5) by integer min, and the test for lanes below −5.5 by an unsigned integer max of
@@ -32,15 +34,19 @@ namespace Engine.Kernels.Cpu;
 /// 2^20 floats in [−4, 4], one thread, best of 400–2000 calls, old and new alternately in one process, four
 /// runs under other workers' load: the previous loop 1.25–1.27 elements/ns, this one 1.47–1.49 (+17 %).
 /// Step by step: quarter-step e^r 1.36; then y = max(x, 0) − t·Q 1.43–1.44; then the add instead of a mask
-/// and t·Q by one negated FMA, 1.47–1.49.
-/// The loop's speed followed its FMA-pipe op count in every variant (blend/min/compare included) and not its
-/// dependency chain: 22 ops in ~17.5 cycles per 8 elements, so 1.5 elements/ns at that rate needs one op fewer.
+/// and t·Q by one negated FMA, 1.47–1.49; then P by second-order Horner, 1.51–1.59 (Horner 1.48–1.49 in the same
+/// five rounds).
+/// Until that last step the speed followed the FMA-pipe op count (blend/min/compare included), but 22 ops took
+/// ~17.5 cycles per 8 elements, not the 11 that two pipes allow: each vector's dependency chain is ~70 cycles and
+/// the out-of-order window holds only about two iterations of the loop, so the chain became the limit. P's Horner
+/// chain was half of it. Estrin's split P = A(v) + v⁵·B(v) (three multiplies more) and a third interleaved vector
+/// both ran slower (1.12 and 1.30: spills); second-order Horner only for P's upper seven coefficients, 1.48.
 /// Variants measured and dropped (same harness): log 2Q(t) piecewise, 8 intervals of width 0.75 with 6
 /// coefficients each picked per lane by <c>vpermps</c> (18 FMA-pipe ops: 1.69 with the lookups left out, 1.00
 /// with them — 8 lane-crossing permutes per vector, latency ~8 cycles, cost too much here); t·P piecewise, 4
 /// intervals × 6 coefficients by in-lane <c>vpermilps</c> (1.22: 7 lookups per vector); Estrin or
-/// second-order Horner for P or e^r, or the small rest of the reduction moved into 2^n (shorter chains, one
-/// multiply more: 1.24–1.27 before the changes above); the same loop one vector at a time (1.03); a cheaper
+/// second-order Horner for P or e^r, or the small rest of the reduction moved into 2^n, all measured before the
+/// changes above (1.24–1.27, no gain then); the same loop one vector at a time (1.03); a cheaper
 /// exponent estimate α·(t² + t) + γ (one FMA instead of two: |r| grows to 0.2, e^r would need a coefficient more).
 /// Constants are read as memory operands from a table with one copy per interleaved vector: with shared
 /// broadcast constants the JIT's CSE keeps each in a register for both vectors and spills the rest to the
@@ -52,7 +58,9 @@ namespace Engine.Kernels.Cpu;
 /// the reduction joins s by an add (ln2/2 split at 17 bits, so n·ln2_hi/2 is exact for |n| ≤ 127), and
 /// e^(−s/2) − 1 = s·(B1 + B2·s + B3·s² + B4·s³), least squares on |s| ≤ 0.28 (relative error 6.6e-8; the
 /// float-rounded 2^(j/4) add ≤ 3.2e-8). Accuracy: max relative error over every 256th float x ≥ −5.5 (the
-/// central range) 3.33e-7 (before: 3.32e-7); the whole-range sweep's 3.56e-7 (bound 5e-7) is the wide formula's.
+/// central range) 4.49e-7 at x = −5.01 (Horner for P: 3.33e-7 at x = −0.99): near t = 5, P's even and odd halves
+/// partly cancel (1.09 − 0.34) and their rounding grows with it; the whole-range sweep of the tests (every 4096th
+/// float) 3.94e-7; the bound is 5e-7.
 /// </remarks>
 internal static unsafe class GeluAvx2
 {
@@ -201,15 +209,17 @@ internal static unsafe class GeluAvx2
         // back through max(x, 0), −NaN lanes go to the wide formula (see HasLaneBelowCentral, WithWideLanes).
         var t = Avx2.Min(Vector256.Abs(x).AsInt32(), K(k, Limit).AsInt32()).AsSingle();
         var v = t - K(k, Centre);
-        var p = Fma.MultiplyAdd(K(k, P9), v, K(k, P8));
-        p = Fma.MultiplyAdd(p, v, K(k, P7));
-        p = Fma.MultiplyAdd(p, v, K(k, P6));
-        p = Fma.MultiplyAdd(p, v, K(k, P5));
-        p = Fma.MultiplyAdd(p, v, K(k, P4));
-        p = Fma.MultiplyAdd(p, v, K(k, P3));
-        p = Fma.MultiplyAdd(p, v, K(k, P2));
-        p = Fma.MultiplyAdd(p, v, K(k, P1));
-        p = Fma.MultiplyAdd(p, v, K(k, P0));
+        // P by second-order Horner: its even and odd halves in v² run as two independent chains (see remarks).
+        var w = v * v;
+        var even = Fma.MultiplyAdd(K(k, P8), w, K(k, P6));
+        var odd = Fma.MultiplyAdd(K(k, P9), w, K(k, P7));
+        even = Fma.MultiplyAdd(even, w, K(k, P4));
+        odd = Fma.MultiplyAdd(odd, w, K(k, P5));
+        even = Fma.MultiplyAdd(even, w, K(k, P2));
+        odd = Fma.MultiplyAdd(odd, w, K(k, P3));
+        even = Fma.MultiplyAdd(even, w, K(k, P0));
+        odd = Fma.MultiplyAdd(odd, w, K(k, P1));
+        var p = Fma.MultiplyAdd(odd, v, even);
         var a = t * t;
         var lo = Fma.MultiplySubtract(t, t, a);
         var shifted = Fma.MultiplyAdd(t, Fma.MultiplyAdd(t, K(k, EstimateA), K(k, EstimateB)), K(k, ShiftK));
@@ -242,24 +252,26 @@ internal static unsafe class GeluAvx2
         var t1 = Avx2.Min(Vector256.Abs(x1).AsInt32(), K(k1, Limit).AsInt32()).AsSingle();
         var v0 = t0 - K(k0, Centre);
         var v1 = t1 - K(k1, Centre);
-        var p0 = Fma.MultiplyAdd(K(k0, P9), v0, K(k0, P8));
-        var p1 = Fma.MultiplyAdd(K(k1, P9), v1, K(k1, P8));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P7));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P7));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P6));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P6));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P5));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P5));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P4));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P4));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P3));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P3));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P2));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P2));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P1));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P1));
-        p0 = Fma.MultiplyAdd(p0, v0, K(k0, P0));
-        p1 = Fma.MultiplyAdd(p1, v1, K(k1, P0));
+        var w0 = v0 * v0;
+        var w1 = v1 * v1;
+        var even0 = Fma.MultiplyAdd(K(k0, P8), w0, K(k0, P6));
+        var even1 = Fma.MultiplyAdd(K(k1, P8), w1, K(k1, P6));
+        var odd0 = Fma.MultiplyAdd(K(k0, P9), w0, K(k0, P7));
+        var odd1 = Fma.MultiplyAdd(K(k1, P9), w1, K(k1, P7));
+        even0 = Fma.MultiplyAdd(even0, w0, K(k0, P4));
+        even1 = Fma.MultiplyAdd(even1, w1, K(k1, P4));
+        odd0 = Fma.MultiplyAdd(odd0, w0, K(k0, P5));
+        odd1 = Fma.MultiplyAdd(odd1, w1, K(k1, P5));
+        even0 = Fma.MultiplyAdd(even0, w0, K(k0, P2));
+        even1 = Fma.MultiplyAdd(even1, w1, K(k1, P2));
+        odd0 = Fma.MultiplyAdd(odd0, w0, K(k0, P3));
+        odd1 = Fma.MultiplyAdd(odd1, w1, K(k1, P3));
+        even0 = Fma.MultiplyAdd(even0, w0, K(k0, P0));
+        even1 = Fma.MultiplyAdd(even1, w1, K(k1, P0));
+        odd0 = Fma.MultiplyAdd(odd0, w0, K(k0, P1));
+        odd1 = Fma.MultiplyAdd(odd1, w1, K(k1, P1));
+        var p0 = Fma.MultiplyAdd(odd0, v0, even0);
+        var p1 = Fma.MultiplyAdd(odd1, v1, even1);
         var a0 = t0 * t0;
         var a1 = t1 * t1;
         var lo0 = Fma.MultiplySubtract(t0, t0, a0);
