@@ -79,6 +79,10 @@ public sealed class GpuBackendOpTests
         new("matmul-transposed", (g, d) => [R(g, d, 17, 13), R(g, d, 9, 17)], x => x[0].Transpose(0, 1).MatMul(x[1].Transpose(0, 1))),
         new("matmul-batched-broadcast", (g, d) => [R(g, d, 3, 1, 5, 7), R(g, d, 4, 7, 6)], x => x[0].MatMul(x[1])),
         new("matmul-vector", (g, d) => [R(g, d, 7), R(g, d, 7, 5)], x => x[0].MatMul(x[1])),
+        new("attention-causal", (g, d) => [R(g, d, 2, 3, 5, 4), R(g, d, 2, 3, 5, 4), R(g, d, 2, 3, 5, 3)],
+            x => x[0].ScaledDotProductAttention(x[1], x[2], causal: true)),
+        new("attention-mask-broadcast", (g, d) => [R(g, d, 2, 4, 3), R(g, d, 1, 6, 3), R(g, d, 1, 6, 5), R(g, d, 2, 1, 6)],
+            x => x[0].ScaledDotProductAttention(x[1], x[2], mask: x[3].Gt(-1))),
         // views, joining, indexing
         new("permute-contiguous", (g, d) => [R(g, d, 2, 3, 4, 5)], x => x[0].Permute(3, 1, 0, 2).Contiguous()),
         new("slice-step", (g, d) => [R(g, d, 9, 7)], x => x[0].Slice(0, 1, 9, 3).Contiguous()),
