@@ -48,6 +48,12 @@ public abstract class Initializer
     public static Initializer ConstantValue(double value) =>
         new Constant("constant:" + value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), value);
 
+    /// <summary>Uniform in [−<paramref name="limit"/>, <paramref name="limit"/>) whatever the fans: Keras's default for embeddings (0.05).</summary>
+    /// <param name="limit">Half the width of the interval; positive.</param>
+    public static Initializer RandomUniform(double limit = 0.05) => limit > 0 && double.IsFinite(limit)
+        ? new Uniform(limit)
+        : throw new ArgumentOutOfRangeException(nameof(limit), limit, "RandomUniform: the limit must be positive and finite.");
+
     /// <summary>A (scaled) random orthogonal matrix of the weight flattened to [rows = first axis … , columns = last axis].</summary>
     /// <param name="gain">Multiplies the matrix.</param>
     public static Initializer Orthogonal(double gain = 1.0) => new OrthogonalInitializer(gain);
@@ -68,6 +74,9 @@ public abstract class Initializer
         _ when name.StartsWith("orthogonal:", StringComparison.Ordinal)
             && double.TryParse(name["orthogonal:".Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double gain)
             => Orthogonal(gain),
+        _ when name.StartsWith("random_uniform:", StringComparison.Ordinal)
+            && double.TryParse(name["random_uniform:".Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double limit)
+            => RandomUniform(limit),
         _ when name.StartsWith("constant:", StringComparison.Ordinal)
             && double.TryParse(name["constant:".Length..], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value)
             => ConstantValue(value),
@@ -104,6 +113,18 @@ public abstract class Initializer
                 double limit = Math.Sqrt(3 * variance);
                 for (long i = 0; i < values.Length; i++) values[i] = (2 * generator.NextDouble() - 1) * limit;
             }
+            return Tensor.FromArray(values, shape).To(dtype);
+        }
+    }
+
+    private sealed class Uniform(double limit) : Initializer
+    {
+        public override string Name => "random_uniform:" + limit.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        public override Tensor Create(Shape shape, (int FanIn, int FanOut) fans, DType dtype, Generator generator)
+        {
+            var values = new double[shape.NumElements];
+            for (long i = 0; i < values.Length; i++) values[i] = (2 * generator.NextDouble() - 1) * limit;
             return Tensor.FromArray(values, shape).To(dtype);
         }
     }

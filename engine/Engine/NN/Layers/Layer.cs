@@ -5,7 +5,7 @@ namespace Engine.NN;
 
 /// <summary>
 /// The base of every layer, as in Keras: a layer owns its weights, creates them lazily from the first input
-/// shape it sees (<see cref="Build"/>), and maps tensors to tensors in <see cref="Forward(Tensor, bool)"/>.
+/// shape it sees (<see cref="Build(int[])"/>), and maps tensors to tensors in <see cref="Forward(Tensor, bool)"/>.
 /// A custom layer overrides those two methods and calls <see cref="AddWeight"/> in Build.
 /// </summary>
 /// <remarks>
@@ -53,6 +53,13 @@ public abstract class Layer
     /// <param name="inputShape">The per-sample input shape.</param>
     protected virtual void Build(int[] inputShape) { }
 
+    /// <summary>
+    /// Creates the weights for several inputs' per-sample shapes; the default builds from the first (enough for merge
+    /// layers, whose inputs share a shape). Layers whose weights depend on every input (attention) override it.
+    /// </summary>
+    /// <param name="inputShapes">One per-sample shape per input.</param>
+    protected virtual void Build(IReadOnlyList<int[]> inputShapes) => Build(inputShapes[0]);
+
     /// <summary>Maps a batch of inputs (batch axis first) to a batch of outputs.</summary>
     /// <param name="input">The batch.</param>
     /// <param name="training">True during Fit: dropout drops, batch normalisation uses batch statistics.</param>
@@ -86,12 +93,12 @@ public abstract class Layer
     }
 
     /// <summary>
-    /// The model's seeded generator, available during <see cref="Build"/>: layers that draw random numbers while
+    /// The model's seeded generator, available during <see cref="Build(int[])"/>: layers that draw random numbers while
     /// running (dropout) seed their own generator from it, so a seeded model is reproducible.
     /// </summary>
     protected Generator BuildGenerator => _generator ?? Generator.Default;
 
-    /// <summary>Creates a weight; call it from <see cref="Build"/>. Values come from the initializer, drawn from the model's generator.</summary>
+    /// <summary>Creates a weight; call it from <see cref="Build(int[])"/>. Values come from the initializer, drawn from the model's generator.</summary>
     /// <param name="name">The weight's name within the layer ("kernel", "bias").</param>
     /// <param name="shape">Its shape.</param>
     /// <param name="initializer">How to fill it.</param>
@@ -119,7 +126,8 @@ public abstract class Layer
         _generator = generator;
         try
         {
-            Build(inputShapes.Count == 1 ? inputShapes[0] : MergeShapeForBuild(inputShapes));
+            if (inputShapes.Count == 1) Build(inputShapes[0]);
+            else Build(inputShapes);
             IsBuilt = true;
             InputShape = inputShapes.Count == 1 ? inputShapes[0] : null;
             OutputShape = ComputeOutputShape(inputShapes);
@@ -136,8 +144,7 @@ public abstract class Layer
         }
     }
 
-    /// <summary>What a multi-input layer's <see cref="Build"/> receives: the first input's shape.</summary>
-    private static int[] MergeShapeForBuild(IReadOnlyList<int[]> shapes) => shapes[0];
+    /// <summary>What a multi-input layer's <see cref="Build(int[])"/> receives: the first input's shape.</summary>
 
     /// <summary>Runs the layer on batches, building it from their shapes first if needed.</summary>
     /// <param name="inputs">One batch per input (batch axis first).</param>

@@ -8,7 +8,7 @@ namespace Engine.NN;
 /// built; <c>Model.Save(path, includeOptimizer: true)</c> stores its state, so resumed training draws the same masks.
 /// No parameters.
 /// </summary>
-public sealed class Dropout : Layer
+public sealed class Dropout : Layer, IMaskedLayer
 {
     private Generator? _generator;
 
@@ -26,6 +26,8 @@ public sealed class Dropout : Layer
 
     /// <summary>Where the masks come from: made when the layer is built, null before.</summary>
     internal Generator? MaskGenerator => _generator;
+
+    Generator? IMaskedLayer.MaskGenerator => _generator;
 
     /// <inheritdoc/>
     protected override void Build(int[] inputShape) => _generator = new Generator(BuildGenerator.NextUInt64());

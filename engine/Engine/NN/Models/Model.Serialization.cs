@@ -26,7 +26,7 @@ public partial class Model
     /// and hyperparameters, learning-rate schedule, clipping, loss, metric names) goes into the metadata
     /// ("engine.training"), the optimizer's state (step count, learning rate, slot tensors) into tensors named
     /// "optimizer/…" ("optimizer/dense/kernel/exp_avg"), and the random state into the metadata ("engine.random"):
-    /// the <see cref="Generator.State"/> of every Dropout layer's mask generator (nested ones too, by path) and of
+    /// the <see cref="Generator.State"/> of every Dropout (and MultiHeadAttention) layer's mask generator (nested ones too, by path) and of
     /// the generator the tensor overload of <c>Fit</c> shuffles with, so training resumed after <see cref="Load"/>
     /// continues exactly where it stopped, dropout and shuffling included. Without it none of that is stored: the
     /// loaded model's dropout generators start from the model's seed again and its shuffling from seed 0. A
@@ -147,7 +147,7 @@ public partial class Model
         foreach (var layer in Layers)
         {
             if (layer is Model inner) random.AddRange(inner.RandomLayers().Select(r => ($"{inner.Name}/{r.Path}", r.Generator)));
-            else if (layer is Dropout { MaskGenerator: { } generator }) random.Add((layer.Name, generator));
+            else if (layer is IMaskedLayer { MaskGenerator: { } generator }) random.Add((layer.Name, generator));
         }
         return random;
     }
