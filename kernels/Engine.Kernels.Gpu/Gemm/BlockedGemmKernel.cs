@@ -40,9 +40,10 @@ namespace Engine.Kernels.Gpu;
 /// barrier, so one barrier per step (not two) is enough, and the global latency hides behind 8·64 FMAs.</item>
 /// <item>Loads: each thread fetches 4 of the 1024 elements of each slice. Consecutive threads walk the axis that is
 /// contiguous in memory (rows of A when A is column-major, k when A is row-major; likewise for B) so reads
-/// coalesce. They are one 4-wide load (ld.global.v4 on CUDA) when that axis has stride 1, the other stride and the
-/// operand's first element are multiples of 4 elements, the view starts 4-element aligned in memory (the host
-/// checks these per launch) and the whole 128×8 slice lies inside the operand (checked per group and step, so
+/// coalesce. They are one 4-wide load (a 16-byte ld.v4.f32 in the PTX, two ld.v2.f64 for double) when that axis
+/// has stride 1, the other stride and the operand's first element are multiples of 4 elements, the view starts a
+/// multiple of 4 elements into its (aligned) buffer (the host checks these per launch; a batch item's offset on
+/// the device) and the whole 128×8 slice lies inside the operand (checked per group and step, so
 /// the choice is uniform over the group: no divergence); otherwise four scalar, bounds-checked loads with zero
 /// outside the operand, so the inner loop never branches and only the final store is bounds-checked.</item>
 /// <item>Only group-level shared memory and barriers are used (no warp shuffles), so the kernel also runs on
@@ -117,7 +118,7 @@ internal static class BlockedGemmKernel
 
     /// <summary>
     /// The launch-wide vector-load flags: <see cref="VectorA"/> when A's contiguous axis has stride 1, its other
-    /// stride and base offset are multiples of 4 and its view starts on a 4-element boundary in memory; likewise
+    /// stride and base offset are multiples of 4 and its view starts a multiple of 4 elements into its buffer; likewise
     /// <see cref="VectorB"/>. Batched launches check each item's offset on the device as well.
     /// </summary>
     public static int VectorLoads<T>(GemmProblem<T> problem, ArrayView<T> a, ArrayView<T> b) where T : unmanaged, INumber<T>
@@ -131,31 +132,51 @@ internal static class BlockedGemmKernel
     /// Whether an operand whose slice rows run along <paramref name="rowStride"/> and whose k runs along
     /// <paramref name="kStride"/> can be read in aligned runs of 4 along whichever of the two is 1.
     /// </summary>
+    /// <remarks>
+    /// The view's place in its buffer decides its alignment: CUDA and OpenCL allocate buffers on (at least) 128-byte
+    /// boundaries, and a buffer's native pointer is not an address on OpenCL (it is the cl_mem handle), so only
+    /// the offset into the buffer is checked. The CPU simulator reads unaligned runs as well.
+    /// </remarks>
     private static unsafe bool CanLoadQuads<T>(ArrayView<T> view, long offset, long rowStride, long kStride)
         where T : unmanaged, INumber<T>
     {
         if (!view.IsValid || view.Length == 0) return false;
         bool layoutFits = (rowStride == 1 && kStride % 4 == 0) || (kStride == 1 && rowStride % 4 == 0);
         IContiguousArrayView contiguous = view;
-        long address = contiguous.Buffer.NativePtr.ToInt64() + contiguous.IndexInBytes;
-        return layoutFits && offset % 4 == 0 && address % (4 * sizeof(T)) == 0;
+        return layoutFits && offset % 4 == 0 && contiguous.IndexInBytes % (4 * sizeof(T)) == 0;
     }
 
     /// <summary>sums + the products of the 8 k rows of the current A and B buffers.</summary>
+    /// <remarks>
+    /// Unrolled by hand (ILGPU leaves the loop rolled): the compiler can then issue the shared-memory reads of later
+    /// k rows while the multiply-adds of earlier ones run, and no loop counter is paid per 64 multiply-adds.
+    /// </remarks>
     private static BlockedMicroTile<T> MultiplySlices<T>(BlockedMicroTile<T> sums, ArrayView<T> aSlices,
         ArrayView<T> bSlices, int buffer, int tx, int ty)
         where T : unmanaged, INumber<T>
     {
         // Every run read here starts at a multiple of 4 elements, so it is one 4-wide shared-memory read.
         ArrayView<Quad<T>> aQuads = aSlices.Cast<Quad<T>>(), bQuads = bSlices.Cast<Quad<T>>();
-        for (int kk = 0; kk < TileK; kk++)
-        {
-            int at = (buffer + kk * SliceStride) / 4;
-            Quad<T> a0 = aQuads[at + ty], a1 = aQuads[at + HalfTile / 4 + ty];
-            Quad<T> b0 = bQuads[at + tx], b1 = bQuads[at + HalfTile / 4 + tx];
-            sums = BlockedMicroTile<T>.MultiplyAdd(sums, a0, a1, b0, b1);
-        }
-        return sums;
+        const int Row = SliceStride / 4;
+        int at = buffer / 4;
+        sums = MultiplyKRow(sums, aQuads, bQuads, at, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + Row, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + 2 * Row, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + 3 * Row, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + 4 * Row, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + 5 * Row, tx, ty);
+        sums = MultiplyKRow(sums, aQuads, bQuads, at + 6 * Row, tx, ty);
+        return MultiplyKRow(sums, aQuads, bQuads, at + 7 * Row, tx, ty);
+    }
+
+    /// <summary>sums + the rank-1 product of one k row: the thread's 8 A values (two runs 64 apart) by its 8 B values.</summary>
+    private static BlockedMicroTile<T> MultiplyKRow<T>(BlockedMicroTile<T> sums, ArrayView<Quad<T>> aQuads,
+        ArrayView<Quad<T>> bQuads, int at, int tx, int ty)
+        where T : unmanaged, INumber<T>
+    {
+        Quad<T> a0 = aQuads[at + ty], a1 = aQuads[at + HalfTile / 4 + ty];
+        Quad<T> b0 = bQuads[at + tx], b1 = bQuads[at + HalfTile / 4 + tx];
+        return BlockedMicroTile<T>.MultiplyAdd(sums, a0, a1, b0, b1);
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
 
     /// <summary>
     /// 4-wide loads are allowed exactly when the contiguous stride is 1, the other stride and the offset are
-    /// multiples of 4 and the view is aligned; the cases above rely on the simulator's buffers being aligned.
+    /// multiples of 4 and the view starts a multiple of 4 elements into its buffer.
     /// </summary>
     [Fact]
     public void VectorLoadsNeedAlignedUnitStrideOperands()
