@@ -68,7 +68,7 @@ public sealed class GpuDeviceTests
     /// and every one gives the CPU's product (batched and transposed too).
     /// </summary>
     [Fact]
-    public void MatMulRunsOnTheChosenGemmKernel()
+    public void MatMulIsRightWithEveryGemmKernel()
     {
         var gpu = GpuTestDevice.Device;
         var backend = Assert.IsType<GpuBackend>(gpu.Backend);
