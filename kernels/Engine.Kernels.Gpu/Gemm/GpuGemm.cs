@@ -143,7 +143,7 @@ public static class GpuGemm
     private static int Groups(int size, int tile) => (size + tile - 1) / tile;
 
     /// <summary>
-    /// Batch items per launch: the grid's z extent is capped for the tiled kernel, and the reference kernel's
+    /// Batch items per launch: the grid's z extent is capped for the tiled kernels, and the reference kernel's
     /// thread count m·n·items must fit in an int.
     /// </summary>
     private static int ItemsPerLaunch<T>(GemmProblem<T> problem, GpuGemmAlgorithm algorithm) where T : unmanaged, INumber<T>
