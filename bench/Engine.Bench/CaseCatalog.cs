@@ -1,3 +1,5 @@
+using Engine.Kernels.Gpu;
+
 namespace Engine.Bench;
 
 /// <summary>Every shape the benchmarks measure, shared by the BenchmarkDotNet suites and the quick mode.</summary>
@@ -5,7 +7,10 @@ internal static class CaseCatalog
 {
     public static readonly int[] SquareSizes = [128, 256, 512, 1024, 2048];
 
-    /// <summary>Square SGEMM sizes only GPUs run (the GPU issue's 8192 target against cuBLAS).</summary>
+    /// <summary>
+    /// Square SGEMM sizes only GPUs run (the GPU issue's 8192 target against cuBLAS): sgemm-N with the default
+    /// (blocked) kernel, sgemm-N-tiled with the older 64×64 tiled kernel to compare.
+    /// </summary>
     public static readonly int[] GpuSquareSizes = [4096, 8192];
 
     /// <summary>m×k×n of a 784-512-512-10 MLP at batch 128.</summary>
@@ -42,6 +47,8 @@ internal static class CaseCatalog
     [
         .. GemmCases("sgemm", "float32"),
         .. GpuSquareSizes.Select(s => new CaseSpec($"sgemm-{s}", CaseKind.Gemm, "float32") { Gemm = new GemmShape(s, s, s), GpuOnly = true }),
+        .. GpuSquareSizes.Select(s => new CaseSpec($"sgemm-{s}-tiled", CaseKind.Gemm, "float32")
+            { Gemm = new GemmShape(s, s, s), GpuOnly = true, GemmAlgorithm = GpuGemmAlgorithm.Tiled }),
         .. GemmCases("dgemm", "float64"),
         .. ElementwiseLengths.Select(length => new CaseSpec($"copy-{length >> 20}M", CaseKind.Copy, "float32") { Length = length }),
         .. UnaryCases(),

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Engine.Kernels.Gpu;
 
 namespace Engine.Bench;
 
@@ -25,6 +26,9 @@ internal sealed record CaseSpec(string Name, CaseKind Kind, [property: JsonPrope
 
     /// <summary>Elements per row (softmax) or in total (unary, sum).</summary>
     public long Length { get; init; }
+
+    /// <summary>The GPU GEMM kernel to launch instead of the backend's default (GPU GEMM cases comparing kernels), else null.</summary>
+    public GpuGemmAlgorithm? GemmAlgorithm { get; init; }
 
     /// <summary>True for cases only a GPU runs (GEMMs the CPU would take minutes over).</summary>
     public bool GpuOnly { get; init; }

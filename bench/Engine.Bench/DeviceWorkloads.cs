@@ -1,4 +1,6 @@
 using Engine.Autodiff;
+using Engine.Backends.Gpu;
+using Engine.Kernels.Gpu;
 using Engine.Kernels.Cpu;
 using Engine.Tensors;
 
@@ -38,19 +40,42 @@ internal abstract class DeviceWorkload(Device device) : IWorkload
     }
 }
 
-/// <summary>C = A·B (A transposed through a strided view when the shape says so).</summary>
+/// <summary>
+/// C = A·B (A transposed through a strided view when the shape says so), with the backend's GEMM kernel or, on a GPU,
+/// the one the case names.
+/// </summary>
 internal sealed class DeviceGemmWorkload : DeviceWorkload
 {
     private readonly Tensor _a, _b, _c;
+    private readonly GpuGemmAlgorithm? _algorithm;
 
-    public DeviceGemmWorkload(Device device, GemmShape shape, DType dtype) : base(device)
+    public DeviceGemmWorkload(Device device, GemmShape shape, DType dtype, GpuGemmAlgorithm? algorithm = null) : base(device)
     {
+        _algorithm = algorithm;
         _a = shape.TransposeA ? Uniform(new Shape(shape.K, shape.M), -1, 1, dtype).T : Uniform(new Shape(shape.M, shape.K), -1, 1, dtype);
         _b = Uniform(new Shape(shape.K, shape.N), -1, 1, dtype, seed: 2);
         _c = Zeros(new Shape(shape.M, shape.N), dtype);
     }
 
-    protected override void Call() => Device.Backend.MatMul(_a, _b, _c);
+    protected override void Call()
+    {
+        if (_algorithm is not { } algorithm || Device.Backend is not GpuBackend gpu)
+        {
+            Device.Backend.MatMul(_a, _b, _c);
+            return;
+        }
+        // The kernel is chosen when the product is queued, so the backend's default is back before the next case.
+        var previous = gpu.GemmAlgorithm;
+        gpu.GemmAlgorithm = algorithm;
+        try
+        {
+            Device.Backend.MatMul(_a, _b, _c);
+        }
+        finally
+        {
+            gpu.GemmAlgorithm = previous;
+        }
+    }
 }
 
 /// <summary>y = op(x) over n floats in [-4, 4).</summary>

@@ -32,8 +32,8 @@ internal static class WorkloadFactory
 
     private static IWorkload CreateOnDevice(CaseSpec spec, Device device) => (spec.Kind, spec.DType) switch
     {
-        (CaseKind.Gemm, "float32") => new DeviceGemmWorkload(device, spec.Gemm!.Value, DType.Float32),
-        (CaseKind.Gemm, "float64") => new DeviceGemmWorkload(device, spec.Gemm!.Value, DType.Float64),
+        (CaseKind.Gemm, "float32") => new DeviceGemmWorkload(device, spec.Gemm!.Value, DType.Float32, spec.GemmAlgorithm),
+        (CaseKind.Gemm, "float64") => new DeviceGemmWorkload(device, spec.Gemm!.Value, DType.Float64, spec.GemmAlgorithm),
         (CaseKind.Unary, "float32") => new DeviceUnaryWorkload(device, UnaryOpOf(spec), spec.Length),
         (CaseKind.Copy, "float32") => new DeviceCopyWorkload(device, spec.Length),
         (CaseKind.Softmax, "float32") => new DeviceSoftmaxWorkload(device, spec.Outer, spec.Length),

@@ -17,6 +17,9 @@ internal sealed class GemmKernels<T> where T : unmanaged, INumber<T>
     private readonly Lazy<Action<KernelConfig, GemmProblem<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
         ArrayView<long>, ArrayView<long>, ArrayView<long>>> _tiled;
 
+    private readonly Lazy<Action<KernelConfig, GemmProblem<T>, int, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        ArrayView<long>, ArrayView<long>, ArrayView<long>>> _blocked;
+
     private readonly Lazy<Action<Index3D, GemmProblem<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
         ArrayView<long>, ArrayView<long>, ArrayView<long>>> _reference;
 
@@ -24,6 +27,8 @@ internal sealed class GemmKernels<T> where T : unmanaged, INumber<T>
     {
         _tiled = new(() => accelerator.LoadStreamKernel<GemmProblem<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
             ArrayView<long>, ArrayView<long>, ArrayView<long>>(TiledGemmKernel.Run));
+        _blocked = new(() => accelerator.LoadStreamKernel<GemmProblem<T>, int, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+            ArrayView<long>, ArrayView<long>, ArrayView<long>>(BlockedGemmKernel.Run));
         _reference = new(() => accelerator.LoadAutoGroupedStreamKernel<Index3D, GemmProblem<T>, ArrayView<T>,
             ArrayView<T>, ArrayView<T>, ArrayView<long>, ArrayView<long>, ArrayView<long>>(ReferenceGemmKernel.Run));
     }
@@ -35,6 +40,10 @@ internal sealed class GemmKernels<T> where T : unmanaged, INumber<T>
     /// <summary>The shared-memory tiled kernel (<see cref="TiledGemmKernel"/>), launched with an explicit grid.</summary>
     public Action<KernelConfig, GemmProblem<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,
         ArrayView<long>, ArrayView<long>, ArrayView<long>> Tiled => _tiled.Value;
+
+    /// <summary>The 128×128-tile double-buffered kernel (<see cref="BlockedGemmKernel"/>); the int is its vector-load flags.</summary>
+    public Action<KernelConfig, GemmProblem<T>, int, ArrayView<T>, ArrayView<T>, ArrayView<T>,
+        ArrayView<long>, ArrayView<long>, ArrayView<long>> Blocked => _blocked.Value;
 
     /// <summary>The one-thread-per-element kernel (<see cref="ReferenceGemmKernel"/>).</summary>
     public Action<Index3D, GemmProblem<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>,

@@ -39,14 +39,14 @@ public static class GpuGemm
     /// <param name="c">Memory holding C.</param>
     /// <param name="cOffset">Element index of C(0,0) in <paramref name="c"/>.</param>
     /// <param name="ldc">Elements between C(i,j) and C(i+1,j).</param>
-    /// <param name="algorithm">The kernel to launch; <see cref="GpuGemmAlgorithm.Tiled"/> unless testing.</param>
+    /// <param name="algorithm">The kernel to launch; <see cref="GpuGemmAlgorithm.Blocked"/> unless comparing or testing.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size, offset or stride is negative, or the algorithm is unknown.</exception>
     /// <exception cref="ArgumentException">An operand reaches past the end of its view.</exception>
     /// <exception cref="NotSupportedException">T is neither float nor double.</exception>
     public static void Run<T>(Accelerator accelerator, int m, int n, int k, T alpha,
         ArrayView<T> a, long aOffset, long aRowStride, long aColStride,
         ArrayView<T> b, long bOffset, long bRowStride, long bColStride,
-        T beta, ArrayView<T> c, long cOffset, long ldc, GpuGemmAlgorithm algorithm = GpuGemmAlgorithm.Tiled)
+        T beta, ArrayView<T> c, long cOffset, long ldc, GpuGemmAlgorithm algorithm = GpuGemmAlgorithm.Blocked)
         where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -85,7 +85,7 @@ public static class GpuGemm
     /// <param name="c">Memory holding the C outputs.</param>
     /// <param name="cOffsets">Element index of each item's C(0,0) in <paramref name="c"/>; the C matrices must not overlap.</param>
     /// <param name="ldc">Elements between C(i,j) and C(i+1,j).</param>
-    /// <param name="algorithm">The kernel to launch; <see cref="GpuGemmAlgorithm.Tiled"/> unless testing.</param>
+    /// <param name="algorithm">The kernel to launch; <see cref="GpuGemmAlgorithm.Blocked"/> unless comparing or testing.</param>
     /// <exception cref="ArgumentOutOfRangeException">batch, a size or a stride is negative, or the algorithm is unknown.</exception>
     /// <exception cref="ArgumentException">An offsets view does not have <paramref name="batch"/> entries.</exception>
     /// <exception cref="NotSupportedException">T is neither float nor double.</exception>
@@ -93,7 +93,7 @@ public static class GpuGemm
     public static void RunBatched<T>(Accelerator accelerator, int batch, int m, int n, int k, T alpha,
         ArrayView<T> a, ArrayView<long> aOffsets, long aRowStride, long aColStride,
         ArrayView<T> b, ArrayView<long> bOffsets, long bRowStride, long bColStride,
-        T beta, ArrayView<T> c, ArrayView<long> cOffsets, long ldc, GpuGemmAlgorithm algorithm = GpuGemmAlgorithm.Tiled)
+        T beta, ArrayView<T> c, ArrayView<long> cOffsets, long ldc, GpuGemmAlgorithm algorithm = GpuGemmAlgorithm.Blocked)
         where T : unmanaged, INumber<T>
     {
         ArgumentNullException.ThrowIfNull(accelerator);
@@ -115,13 +115,20 @@ public static class GpuGemm
         if (batch == 0 || problem.M == 0 || problem.N == 0) return;
         var kernels = GemmKernels<T>.For(accelerator);
         int itemsPerLaunch = ItemsPerLaunch(problem, algorithm);
+        int vectorLoads = algorithm == GpuGemmAlgorithm.Blocked ? BlockedGemmKernel.VectorLoads(problem, a, b) : 0;
         for (int first = 0; first < batch; first += itemsPerLaunch)
         {
             int items = Math.Min(itemsPerLaunch, batch - first);
             problem.FirstItem = first;
-            if (algorithm == GpuGemmAlgorithm.Tiled)
+            if (algorithm == GpuGemmAlgorithm.Blocked)
             {
-                var grid = new Index3D(Groups(problem.N), Groups(problem.M), items);
+                var grid = new Index3D(Groups(problem.N, BlockedGemmKernel.Tile), Groups(problem.M, BlockedGemmKernel.Tile), items);
+                var group = new Index3D(BlockedGemmKernel.ThreadsPerSide, BlockedGemmKernel.ThreadsPerSide, 1);
+                kernels.Blocked(new KernelConfig(grid, group), problem, vectorLoads, a, b, c, aOffsets, bOffsets, cOffsets);
+            }
+            else if (algorithm == GpuGemmAlgorithm.Tiled)
+            {
+                var grid = new Index3D(Groups(problem.N, TiledGemmKernel.Tile), Groups(problem.M, TiledGemmKernel.Tile), items);
                 var group = new Index3D(TiledGemmKernel.ThreadsPerSide, TiledGemmKernel.ThreadsPerSide, 1);
                 kernels.Tiled(new KernelConfig(grid, group), problem, a, b, c, aOffsets, bOffsets, cOffsets);
             }
@@ -132,20 +139,20 @@ public static class GpuGemm
         }
     }
 
-    /// <summary>Groups of one 64-wide tile needed to cover <paramref name="size"/>.</summary>
-    private static int Groups(int size) => (size + TiledGemmKernel.Tile - 1) / TiledGemmKernel.Tile;
+    /// <summary>Groups of one <paramref name="tile"/>-wide tile needed to cover <paramref name="size"/>.</summary>
+    private static int Groups(int size, int tile) => (size + tile - 1) / tile;
 
     /// <summary>
-    /// Batch items per launch: the grid's z extent is capped for the tiled kernel, and the reference kernel's
+    /// Batch items per launch: the grid's z extent is capped for the tiled kernels, and the reference kernel's
     /// thread count m·n·items must fit in an int.
     /// </summary>
     private static int ItemsPerLaunch<T>(GemmProblem<T> problem, GpuGemmAlgorithm algorithm) where T : unmanaged, INumber<T>
     {
-        if (algorithm == GpuGemmAlgorithm.Tiled) return MaxGridYZ;
+        if (algorithm != GpuGemmAlgorithm.Reference) return MaxGridYZ;
         long threadsPerItem = (long)problem.M * problem.N;
         if (threadsPerItem > int.MaxValue)
             throw new NotSupportedException(
-                $"GpuGemm: the reference kernel runs one thread per C element and m·n = {problem.M}·{problem.N} exceeds int.MaxValue; use the tiled kernel.");
+                $"GpuGemm: the reference kernel runs one thread per C element and m·n = {problem.M}·{problem.N} exceeds int.MaxValue; use the blocked or tiled kernel.");
         return (int)Math.Min(MaxGridYZ, int.MaxValue / threadsPerItem);
     }
 }

@@ -24,13 +24,18 @@ public sealed class GpuGemmBackendTests
     /// <summary>The kernels and how they are launched.</summary>
     public static TheoryData<string, string, bool> Kernels() => new()
     {
+        { nameof(BlockedGemmKernel), "float", true },
+        { nameof(BlockedGemmKernel), "double", true },
         { nameof(TiledGemmKernel), "float", true },
         { nameof(TiledGemmKernel), "double", true },
         { nameof(ReferenceGemmKernel), "float", false },
         { nameof(ReferenceGemmKernel), "double", false },
     };
 
-    /// <summary>PTX for sm_70: the tiled kernel's slices in shared memory with barriers, and no local-memory arrays.</summary>
+    /// <summary>
+    /// PTX for sm_70: the tiled kernels' slices in shared memory with barriers, no local-memory arrays, and the
+    /// blocked kernel's vector loads.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Kernels))]
     public void CompilesToPtx(string kernel, string element, bool tiled)
@@ -45,6 +50,14 @@ public sealed class GpuGemmBackendTests
         Assert.Equal(tiled, compiled.PTXAssembly.Contains("bar.sync"));
         // The 4×4 accumulators and the loaded A and B values stay in registers: nothing is put in local memory.
         Assert.DoesNotContain(".local", compiled.PTXAssembly);
+        if (kernel == nameof(BlockedGemmKernel))
+        {
+            // The blocked kernel's 4-wide runs compile to vector loads: global (generic address space) and shared.
+            string vector = element == "float" ? ".v4.f32" : ".v2.f64";
+            Assert.Contains("ld" + vector, compiled.PTXAssembly);
+            Assert.Contains("ld.shared" + vector, compiled.PTXAssembly);
+            Assert.Contains("st.shared" + vector, compiled.PTXAssembly);
+        }
     }
 
     /// <summary>OpenCL C for a device with doubles but no subgroups, with local memory and barriers in the tiled kernel.</summary>
@@ -65,7 +78,12 @@ public sealed class GpuGemmBackendTests
 
     private static EntryPointDescription EntryPoint(string kernel, string element, bool tiled)
     {
-        Type kernelType = kernel == nameof(TiledGemmKernel) ? typeof(TiledGemmKernel) : typeof(ReferenceGemmKernel);
+        Type kernelType = kernel switch
+        {
+            nameof(BlockedGemmKernel) => typeof(BlockedGemmKernel),
+            nameof(TiledGemmKernel) => typeof(TiledGemmKernel),
+            _ => typeof(ReferenceGemmKernel),
+        };
         MethodInfo method = kernelType.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!
             .MakeGenericMethod(element == "float" ? typeof(float) : typeof(double));
         return tiled

@@ -8,15 +8,19 @@ using ILGPU.Runtime;
 namespace Engine.Tests.Gpu;
 
 /// <summary>
-/// Both GPU GEMM kernels (tiled and one-thread-per-element) on the CPU simulator against
-/// <see cref="GemmReference"/> in double: random and tile-edge sizes in 1..70, all transpose combinations,
-/// strided operands, alpha/beta incl. beta = 0 over a NaN-filled C, batches with broadcast operands.
+/// The GPU GEMM kernels (blocked, tiled and one-thread-per-element) on the CPU simulator against
+/// <see cref="GemmReference"/> in double: random and tile-edge sizes in 1..150, all transpose combinations,
+/// strided operands, alpha/beta incl. beta = 0 over a NaN-filled C, batches with broadcast operands, and the
+/// blocked kernel's 4-wide loads both taken and refused.
 /// </summary>
 [Collection(nameof(GpuSimulator))]
 public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
 {
     /// <summary>Elements of junk in front of every operand, so the base offsets are exercised.</summary>
     private const int Lead = 5;
+
+    /// <summary>Junk in front of operands that should be 4-aligned (8 elements: 32 bytes float, 64 bytes double).</summary>
+    private const int AlignedLead = 8;
 
     private const int LdcPadding = 3;
     private const double PaddingSentinel = 12345.5;
@@ -47,51 +51,128 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
         return data;
     }
 
-    /// <summary>Both kernels, float and double, agree with the reference on one case.</summary>
+    /// <summary>Every kernel, float and double, agrees with the reference on one case.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void KernelsMatchReference(int m, int n, int k, OperandLayout aLayout, OperandLayout bLayout, double alpha, double beta)
     {
         var gc = new GemmCase(m, n, k, aLayout, bLayout, alpha, beta, Seed: m * 10007 + n * 101 + k);
-        foreach (var algorithm in new[] { GpuGemmAlgorithm.Tiled, GpuGemmAlgorithm.Reference })
+        foreach (var algorithm in new[] { GpuGemmAlgorithm.Blocked, GpuGemmAlgorithm.Tiled, GpuGemmAlgorithm.Reference })
         {
-            AssertMatchesReference<float>(gc, algorithm);
-            AssertMatchesReference<double>(gc, algorithm);
+            AssertMatchesReference<float>(gc, algorithm, Lead);
+            AssertMatchesReference<double>(gc, algorithm, Lead);
         }
+    }
+
+    /// <summary>
+    /// The blocked kernel's tile edges (127, 128, 129, 131: one tile, a full one, one row or column into the next)
+    /// and random sizes in 1..150, in every transpose combination and with strided operands. The operands start
+    /// 4-aligned (lead 8), so where the strides are multiples of 4 the interior slices go through 4-wide loads.
+    /// </summary>
+    public static TheoryData<int, int, int, OperandLayout, OperandLayout, double, double> BlockedCases()
+    {
+        const OperandLayout R = OperandLayout.RowMajor, C = OperandLayout.ColumnMajor, S = OperandLayout.Strided;
+        var data = new TheoryData<int, int, int, OperandLayout, OperandLayout, double, double>
+        {
+            { 128, 128, 16, R, R, 1.0, 0.0 },
+            { 129, 131, 20, C, R, -0.5, 1.0 },
+            { 132, 136, 17, R, C, 2.5, -1.5 },
+            { 127, 129, 12, C, C, 1.0, 0.0 },
+            { 131, 1, 9, R, R, 1.0, 1.0 },
+            { 1, 131, 24, R, R, -0.5, 0.0 },
+            { 136, 140, 8, S, R, 1.0, 0.0 },
+            { 140, 7, 1, R, S, 2.5, -1.5 },
+        };
+        var random = new Random(20261130);
+        OperandLayout[] layouts = [R, C, S];
+        double[] alphas = [1.0, -0.5, 2.5], betas = [0.0, 1.0, -1.5];
+        for (int i = 0; i < 3; i++)
+            data.Add(random.Next(1, 151), random.Next(1, 151), random.Next(1, 41), layouts[random.Next(3)],
+                layouts[random.Next(3)], alphas[random.Next(3)], betas[random.Next(3)]);
+        return data;
+    }
+
+    /// <summary>The blocked kernel, float and double, agrees with the reference around its 128-wide tiles.</summary>
+    [Theory]
+    [MemberData(nameof(BlockedCases))]
+    public void BlockedMatchesReferenceAroundTileEdges(int m, int n, int k, OperandLayout aLayout, OperandLayout bLayout,
+        double alpha, double beta)
+    {
+        var gc = new GemmCase(m, n, k, aLayout, bLayout, alpha, beta, Seed: m * 10007 + n * 101 + k);
+        AssertMatchesReference<float>(gc, GpuGemmAlgorithm.Blocked, AlignedLead);
+        AssertMatchesReference<double>(gc, GpuGemmAlgorithm.Blocked, AlignedLead);
+    }
+
+    /// <summary>
+    /// 4-wide loads are allowed exactly when the contiguous stride is 1, the other stride and the offset are
+    /// multiples of 4 and the view starts a multiple of 4 elements into its buffer.
+    /// </summary>
+    [Fact]
+    public void VectorLoadsNeedAlignedUnitStrideOperands()
+    {
+        using var floatBuffer = _accelerator.Allocate1D<float>(64);
+        using var doubleBuffer = _accelerator.Allocate1D<double>(64);
+        ArrayView<float> floats = floatBuffer.View;
+        ArrayView<double> doubles = doubleBuffer.View;
+        Assert.Equal(BlockedGemmKernel.VectorA | BlockedGemmKernel.VectorB, VectorLoads(floats, 8, 1, 4, 0, 12, 1));
+        Assert.Equal(BlockedGemmKernel.VectorA | BlockedGemmKernel.VectorB, VectorLoads(doubles, 4, 12, 1, 8, 1, 4));
+        Assert.Equal(BlockedGemmKernel.VectorB, VectorLoads(floats, 5, 4, 1, 8, 12, 1));
+        Assert.Equal(BlockedGemmKernel.VectorA, VectorLoads(floats, 4, 1, 8, 0, 6, 1));
+        Assert.Equal(BlockedGemmKernel.VectorA, VectorLoads(floats, 0, 1, 8, 0, 2, 2));
+        Assert.Equal(0, VectorLoads(floats.SubView(1, 63), 0, 1, 8, 0, 4, 1));
+        Assert.Equal(0, VectorLoads(doubles.SubView(2, 62), 0, 8, 1, 0, 4, 1));
+    }
+
+    /// <summary>
+    /// A batch whose per-item offsets are 4-aligned takes the 4-wide loads; one with an odd item offset must fall
+    /// back to scalar loads for that item (checked on the device), and both agree with the reference.
+    /// </summary>
+    [Theory]
+    [InlineData(8L)]
+    [InlineData(5L)]
+    public void BlockedBatchHandlesItemAlignment(long secondItemShift)
+    {
+        AssertBatchMatchesReference<float>(GpuGemmAlgorithm.Blocked, broadcastA: false, 2, 130, 132, 16, 1.0, 0.0, secondItemShift);
+        AssertBatchMatchesReference<double>(GpuGemmAlgorithm.Blocked, broadcastA: true, 2, 129, 128, 12, -0.5, 1.0, secondItemShift);
     }
 
     /// <summary>beta = 0 over a C full of NaN: C is only written, so no NaN leaks into the result.</summary>
     [Theory]
+    [InlineData(GpuGemmAlgorithm.Blocked)]
     [InlineData(GpuGemmAlgorithm.Tiled)]
     [InlineData(GpuGemmAlgorithm.Reference)]
     public void ZeroBetaNeverReadsC(GpuGemmAlgorithm algorithm)
     {
         var gc = new GemmCase(33, 65, 17, OperandLayout.ColumnMajor, OperandLayout.RowMajor, -0.5, 0.0, Seed: 3);
-        AssertMatchesReference<float>(gc, algorithm);
-        AssertMatchesReference<double>(gc, algorithm);
+        AssertMatchesReference<float>(gc, algorithm, Lead);
+        AssertMatchesReference<double>(gc, algorithm, Lead);
     }
 
     /// <summary>k = 0 leaves C = beta·C (and beta = 0 clears it).</summary>
     [Theory]
+    [InlineData(GpuGemmAlgorithm.Blocked, 1.0, 0.0)]
+    [InlineData(GpuGemmAlgorithm.Blocked, 2.0, -1.5)]
     [InlineData(GpuGemmAlgorithm.Tiled, 1.0, 0.0)]
     [InlineData(GpuGemmAlgorithm.Tiled, 2.0, -1.5)]
     [InlineData(GpuGemmAlgorithm.Reference, 2.0, -1.5)]
     public void EmptyInnerDimensionScalesC(GpuGemmAlgorithm algorithm, double alpha, double beta)
     {
         var gc = new GemmCase(9, 70, 0, OperandLayout.RowMajor, OperandLayout.RowMajor, alpha, beta, Seed: 11);
-        AssertMatchesReference<float>(gc, algorithm);
-        AssertMatchesReference<double>(gc, algorithm);
+        AssertMatchesReference<float>(gc, algorithm, Lead);
+        AssertMatchesReference<double>(gc, algorithm, Lead);
     }
 
     /// <summary>Batches where one operand is broadcast (the same offset for every item) and the other is not.</summary>
     [Theory]
+    [InlineData(GpuGemmAlgorithm.Blocked, true)]
+    [InlineData(GpuGemmAlgorithm.Blocked, false)]
     [InlineData(GpuGemmAlgorithm.Tiled, true)]
     [InlineData(GpuGemmAlgorithm.Tiled, false)]
     [InlineData(GpuGemmAlgorithm.Reference, true)]
     public void BatchedMatchesReferencePerItem(GpuGemmAlgorithm algorithm, bool broadcastA)
     {
-        AssertBatchMatchesReference<float>(algorithm, broadcastA, 4, 17, 33, 65, 1.0, 0.0);
-        AssertBatchMatchesReference<double>(algorithm, broadcastA, 3, 65, 9, 20, -0.5, 1.0);
+        AssertBatchMatchesReference<float>(algorithm, broadcastA, 4, 17, 33, 65, 1.0, 0.0, 0);
+        AssertBatchMatchesReference<double>(algorithm, broadcastA, 3, 65, 9, 20, -0.5, 1.0, 0);
     }
 
     /// <summary>m = 0, n = 0 or batch = 0 launch nothing and leave C alone.</summary>
@@ -113,6 +194,7 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
     {
         var floatKernels = GemmKernels<float>.For(_accelerator);
         Assert.Same(floatKernels, GemmKernels<float>.For(_accelerator));
+        Assert.Same(floatKernels.Blocked, floatKernels.Blocked);
         Assert.Same(floatKernels.Tiled, floatKernels.Tiled);
         Assert.Same(floatKernels.Reference, floatKernels.Reference);
         Assert.Same(GemmKernels<double>.For(_accelerator), GemmKernels<double>.For(_accelerator));
@@ -142,42 +224,53 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
         Assert.Contains("aOffsets has 2 entries but batch is 3", offsetCount.Message);
     }
 
-    private void AssertMatchesReference<T>(GemmCase gc, GpuGemmAlgorithm algorithm) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The blocked kernel's flags for A = x[offset + i·ars + p·acs] and B = x[offset + p·brs + j·bcs] (m, n, k = 4).</summary>
+    private static int VectorLoads<T>(ArrayView<T> x, long offset, long ars, long acs, long bOffset, long brs, long bcs)
+        where T : unmanaged, INumber<T> =>
+        BlockedGemmKernel.VectorLoads(new GemmProblem<T>
+        {
+            M = 4, N = 4, K = 4, AOffset = offset, ARowStride = ars, AColStride = acs,
+            BOffset = bOffset, BRowStride = brs, BColStride = bcs, Ldc = 4,
+        }, x, x);
+
+    private void AssertMatchesReference<T>(GemmCase gc, GpuGemmAlgorithm algorithm, int lead) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(gc.Seed);
         var a = StridedOperand.Random(Math.Max(gc.M, 1), Math.Max(gc.K, 1), gc.ALayout, random);
         var b = StridedOperand.Random(Math.Max(gc.K, 1), Math.Max(gc.N, 1), gc.BLayout, random);
         int ldc = gc.N + LdcPadding;
-        T[] aT = WithLead<T>(a.Data), bT = WithLead<T>(b.Data);
+        T[] aT = WithLead<T>(a.Data, lead), bT = WithLead<T>(b.Data, lead);
         T[] cT = GemmCheck.Convert<T>(InitialC(gc.M, gc.N, gc.Beta, random));
 
         // The oracle sees exactly the values the kernel sees (rounded to T), computed in double.
         double[] expected = GemmCheck.ToDouble(cT);
         fixed (double* pa = GemmCheck.ToDouble(aT), pb = GemmCheck.ToDouble(bT), pc = expected)
-            GemmReference.Run(gc.M, gc.N, gc.K, gc.Alpha, pa + Lead, a.RowStride, a.ColStride,
-                pb + Lead, b.RowStride, b.ColStride, gc.Beta, pc, ldc);
+            GemmReference.Run(gc.M, gc.N, gc.K, gc.Alpha, pa + lead, a.RowStride, a.ColStride,
+                pb + lead, b.RowStride, b.ColStride, gc.Beta, pc, ldc);
 
         using var aBuffer = _accelerator.Allocate1D(aT);
         using var bBuffer = _accelerator.Allocate1D(bT);
         using var cBuffer = _accelerator.Allocate1D(cT);
         GpuGemm.Run(_accelerator, gc.M, gc.N, gc.K, T.CreateTruncating(gc.Alpha),
-            aBuffer.View, Lead, a.RowStride, a.ColStride, bBuffer.View, Lead, b.RowStride, b.ColStride,
+            aBuffer.View, lead, a.RowStride, a.ColStride, bBuffer.View, lead, b.RowStride, b.ColStride,
             T.CreateTruncating(gc.Beta), cBuffer.View, 0, ldc, algorithm);
         double[] actual = GemmCheck.ToDouble(cBuffer.GetAsArray1D());
         AssertClose<T>(expected, actual, 0, gc.M, gc.N, ldc, $"{typeof(T).Name} {algorithm} {gc}");
     }
 
     private void AssertBatchMatchesReference<T>(GpuGemmAlgorithm algorithm, bool broadcastA, int batch,
-        int m, int n, int k, double alpha, double beta) where T : unmanaged, IFloatingPointIeee754<T>
+        int m, int n, int k, double alpha, double beta, long itemShift) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var random = new Random(batch * 1000 + m);
-        int aSize = m * k, bSize = k * n, ldc = n + LdcPadding, cSize = m * ldc;
-        T[] aT = WithLead<T>(RandomValues((broadcastA ? 1 : batch) * aSize, random));
-        T[] bT = WithLead<T>(RandomValues((broadcastA ? batch : 1) * bSize, random));
+        // Non-broadcast items sit itemShift elements apart on top of their size (a gap, or an unaligned start).
+        long aSize = m * k + (broadcastA ? 0 : itemShift), bSize = k * n + (broadcastA ? itemShift : 0);
+        int ldc = n + LdcPadding, cSize = m * ldc;
+        T[] aT = WithLead<T>(RandomValues((int)((broadcastA ? 1 : batch) * aSize), random), AlignedLead);
+        T[] bT = WithLead<T>(RandomValues((int)((broadcastA ? batch : 1) * bSize), random), AlignedLead);
         T[] cT = GemmCheck.Convert<T>(Enumerable.Range(0, batch).SelectMany(_ => InitialC(m, n, beta, random)).ToArray());
-        // A row-major, B column-major: item t's operands start at Lead + t·size unless broadcast (all at Lead).
-        long[] aOffsets = Enumerable.Range(0, batch).Select(t => Lead + (broadcastA ? 0L : (long)t * aSize)).ToArray();
-        long[] bOffsets = Enumerable.Range(0, batch).Select(t => Lead + (broadcastA ? (long)t * bSize : 0L)).ToArray();
+        // A row-major, B column-major: item t's operands start at AlignedLead + t·size unless broadcast (all there).
+        long[] aOffsets = Enumerable.Range(0, batch).Select(t => AlignedLead + (broadcastA ? 0L : t * aSize)).ToArray();
+        long[] bOffsets = Enumerable.Range(0, batch).Select(t => AlignedLead + (broadcastA ? t * bSize : 0L)).ToArray();
         long[] cOffsets = Enumerable.Range(0, batch).Select(t => (long)t * cSize).ToArray();
 
         double[] expected = GemmCheck.ToDouble(cT);
@@ -240,7 +333,7 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
     private static double[] RandomValues(int count, Random random) =>
         Enumerable.Range(0, count).Select(_ => random.NextDouble() * 2 - 1).ToArray();
 
-    /// <summary>The values converted to T behind <see cref="Lead"/> junk elements (NaN, so reading them shows).</summary>
-    private static T[] WithLead<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T> =>
-        GemmCheck.Convert<T>([.. Enumerable.Repeat(double.NaN, Lead), .. values]);
+    /// <summary>The values converted to T behind <paramref name="lead"/> junk elements (NaN, so reading them shows).</summary>
+    private static T[] WithLead<T>(double[] values, int lead) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GemmCheck.Convert<T>([.. Enumerable.Repeat(double.NaN, lead), .. values]);
 }

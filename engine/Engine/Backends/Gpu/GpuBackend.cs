@@ -34,6 +34,12 @@ public sealed partial class GpuBackend : IBackend
     /// <summary>The accelerator the kernels run on.</summary>
     internal Accelerator Accelerator { get; }
 
+    /// <summary>
+    /// The GEMM kernel matrix products launch: <see cref="GpuGemmAlgorithm.Blocked"/> (the fastest) unless a
+    /// benchmark or test compares kernels.
+    /// </summary>
+    public GpuGemmAlgorithm GemmAlgorithm { get; set; } = GpuGemmAlgorithm.Blocked;
+
     /// <summary>The device's caching allocator.</summary>
     internal GpuMemoryPool Pool { get; }
 
@@ -326,7 +332,8 @@ public sealed partial class GpuBackend : IBackend
         }
         if (rank == 2 || batch == 1)
         {
-            GpuGemm.Run(Accelerator, m, n, k, T.One, V<T>(a), 0, ars, acs, V<T>(b), 0, brs, bcs, T.Zero, V<T>(c), 0, n);
+            GpuGemm.Run(Accelerator, m, n, k, T.One, V<T>(a), 0, ars, acs, V<T>(b), 0, brs, bcs, T.Zero, V<T>(c), 0, n,
+                GemmAlgorithm);
             return;
         }
         var (aOffsets, bOffsets, cOffsets) = OperandLayout.BatchOffsets(a, b, c, batch, (long)m * n);
@@ -335,7 +342,7 @@ public sealed partial class GpuBackend : IBackend
         all.SubView(0, 3 * batch).CopyFromCPU([.. aOffsets, .. bOffsets, .. cOffsets]);
         GpuGemm.RunBatched(Accelerator, checked((int)batch), m, n, k, T.One,
             V<T>(a), all.SubView(0, batch), ars, acs, V<T>(b), all.SubView(batch, batch), brs, bcs,
-            T.Zero, V<T>(c), all.SubView(2 * batch, batch), n);
+            T.Zero, V<T>(c), all.SubView(2 * batch, batch), n, GemmAlgorithm);
         Accelerator.Synchronize(); // the offsets block goes back to the pool when this returns
     }
 

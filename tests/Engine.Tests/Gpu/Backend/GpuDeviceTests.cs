@@ -1,3 +1,5 @@
+using Engine.Backends.Gpu;
+using Engine.Kernels.Gpu;
 using Engine.Tensors;
 
 namespace Engine.Tests.Gpu.Backend;
@@ -58,6 +60,36 @@ public sealed class GpuDeviceTests
             var back = there.To(Device.Cpu);
             Assert.Equal(t.DType, back.DType);
             Assert.Equal(t.ToDoubles(), back.ToDoubles());
+        }
+    }
+
+    /// <summary>
+    /// Matrix products use the blocked GEMM kernel by default; a benchmark may pick another one through the backend,
+    /// and every one gives the CPU's product (batched and transposed too).
+    /// </summary>
+    [Fact]
+    public void MatMulIsRightWithEveryGemmKernel()
+    {
+        var gpu = GpuTestDevice.Device;
+        var backend = Assert.IsType<GpuBackend>(gpu.Backend);
+        Assert.Equal(GpuGemmAlgorithm.Blocked, backend.GemmAlgorithm);
+        var g = new Generator(17);
+        var a = Tensor.Uniform(new Shape(2, 37, 20), -1, 1, DType.Float32, g);
+        var b = Tensor.Uniform(new Shape(2, 29, 20), -1, 1, DType.Float32, g).Transpose(1, 2);
+        double[] expected = a.MatMul(b).ToDoubles();
+        try
+        {
+            foreach (var algorithm in Enum.GetValues<GpuGemmAlgorithm>())
+            {
+                backend.GemmAlgorithm = algorithm;
+                double[] actual = a.To(gpu).MatMul(b.To(gpu)).To(Device.Cpu).ToDoubles();
+                for (int i = 0; i < expected.Length; i++)
+                    Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-4, $"{algorithm}: element {i} is {actual[i]}, expected {expected[i]}");
+            }
+        }
+        finally
+        {
+            backend.GemmAlgorithm = GpuGemmAlgorithm.Blocked;
         }
     }
 
