@@ -56,14 +56,17 @@ public struct GemmProblem<T> where T : unmanaged, INumber<T>
     /// <summary>Index of the batch item the launch's first item (grid z = 0) stands for; launches are split in chunks.</summary>
     public long FirstItem;
 
-    /// <summary>Element index of item <paramref name="item"/>'s A(0,0): the base offset plus its batch offset, if any.</summary>
-    internal readonly long ABase(long item, ArrayView<long> aOffsets) => AOffset + (aOffsets.Length > 0 ? aOffsets[item] : 0L);
+    /// <summary>The batch axes when the items' offsets are computed from strides (no offset tables); rank 0 otherwise.</summary>
+    public GemmBatchLayout Batch;
+
+    /// <summary>Element index of item <paramref name="item"/>'s A(0,0): the base offset plus its batch offset, from the table or the layout.</summary>
+    internal readonly long ABase(long item, ArrayView<long> aOffsets) => AOffset + (aOffsets.Length > 0 ? aOffsets[item] : Batch.AOffset(item));
 
     /// <summary>Element index of item <paramref name="item"/>'s B(0,0).</summary>
-    internal readonly long BBase(long item, ArrayView<long> bOffsets) => BOffset + (bOffsets.Length > 0 ? bOffsets[item] : 0L);
+    internal readonly long BBase(long item, ArrayView<long> bOffsets) => BOffset + (bOffsets.Length > 0 ? bOffsets[item] : Batch.BOffset(item));
 
     /// <summary>Element index of item <paramref name="item"/>'s C(0,0).</summary>
-    internal readonly long CBase(long item, ArrayView<long> cOffsets) => COffset + (cOffsets.Length > 0 ? cOffsets[item] : 0L);
+    internal readonly long CBase(long item, ArrayView<long> cOffsets) => COffset + (cOffsets.Length > 0 ? cOffsets[item] : Batch.COffset(item));
 
     /// <summary>Writes C = alpha·sum + beta·C at <paramref name="index"/>; when beta is zero the old C is never read (it may be NaN).</summary>
     internal readonly void Store(ArrayView<T> c, long index, T sum)

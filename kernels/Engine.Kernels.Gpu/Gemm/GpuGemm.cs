@@ -107,6 +107,52 @@ public static class GpuGemm
         Launch(accelerator, problem, batch, a, b, c, aOffsets, bOffsets, cOffsets, algorithm);
     }
 
+    /// <summary>
+    /// Queues a strided batched GEMM: <paramref name="layout"/>.Items products of one shape, item i's operands at the
+    /// offsets the layout gives (broadcast operands have stride 0 along their repeated axes). The kernels compute the
+    /// offsets, so nothing is copied from the host and nothing waits.
+    /// </summary>
+    /// <typeparam name="T">float or double.</typeparam>
+    /// <param name="accelerator">The accelerator owning the views.</param>
+    /// <param name="layout">The batch axes and the operands' strides along them.</param>
+    /// <param name="m">Rows of each A and C.</param>
+    /// <param name="n">Columns of each B and C.</param>
+    /// <param name="k">Columns of each A, rows of each B.</param>
+    /// <param name="alpha">Scale of each product.</param>
+    /// <param name="a">Memory holding the A operands; item 0's A(0,0) at element 0.</param>
+    /// <param name="aRowStride">Elements between A(i,p) and A(i+1,p).</param>
+    /// <param name="aColStride">Elements between A(i,p) and A(i,p+1).</param>
+    /// <param name="b">Memory holding the B operands; item 0's B(0,0) at element 0.</param>
+    /// <param name="bRowStride">Elements between B(p,j) and B(p+1,j).</param>
+    /// <param name="bColStride">Elements between B(p,j) and B(p,j+1).</param>
+    /// <param name="beta">Scale of each old C; zero means C is not read.</param>
+    /// <param name="c">Memory holding the C outputs; item 0's C(0,0) at element 0. The C matrices must not overlap.</param>
+    /// <param name="ldc">Elements between C(i,j) and C(i+1,j).</param>
+    /// <param name="algorithm">The kernel to launch; <see cref="GpuGemmAlgorithm.Blocked"/> unless comparing or testing.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or a stride is negative, or the algorithm is unknown.</exception>
+    /// <exception cref="ArgumentException">The last item's A, B or C reaches past its view, or the batch has more than
+    /// int.MaxValue items.</exception>
+    /// <exception cref="NotSupportedException">T is neither float nor double.</exception>
+    public static void RunBatched<T>(Accelerator accelerator, GemmBatchLayout layout, int m, int n, int k, T alpha,
+        ArrayView<T> a, long aRowStride, long aColStride, ArrayView<T> b, long bRowStride, long bColStride,
+        T beta, ArrayView<T> c, long ldc, GpuGemmAlgorithm algorithm = GpuGemmAlgorithm.Blocked)
+        where T : unmanaged, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        var problem = new GemmProblem<T>
+        {
+            M = m, N = n, K = k, ARowStride = aRowStride, AColStride = aColStride,
+            BRowStride = bRowStride, BColStride = bColStride, Ldc = ldc, Alpha = alpha, Beta = beta, Batch = layout,
+        };
+        long items = layout.Items;
+        if (items > int.MaxValue)
+            throw new ArgumentException($"GpuGemm (m={m}, n={n}, k={k}): a batch of {items} items exceeds int.MaxValue.", nameof(layout));
+        GpuGemmArguments.Check(problem, (int)items, algorithm);
+        GpuGemmArguments.CheckReach(problem with { AOffset = layout.LastOffset('A'), BOffset = layout.LastOffset('B'), COffset = layout.LastOffset('C') },
+            a.Length, b.Length, c.Length);
+        Launch(accelerator, problem, (int)items, a, b, c, ArrayView<long>.Empty, ArrayView<long>.Empty, ArrayView<long>.Empty, algorithm);
+    }
+
     private static void Launch<T>(Accelerator accelerator, GemmProblem<T> problem, int batch,
         ArrayView<T> a, ArrayView<T> b, ArrayView<T> c,
         ArrayView<long> aOffsets, ArrayView<long> bOffsets, ArrayView<long> cOffsets, GpuGemmAlgorithm algorithm)

@@ -175,6 +175,36 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
         AssertBatchMatchesReference<double>(algorithm, broadcastA, 3, 65, 9, 20, -0.5, 1.0, 0);
     }
 
+    /// <summary>
+    /// A strided batch over two axes [2, 3] (the kernels compute each item's offsets): A broadcast along axis 0, B
+    /// with an unaligned gap between items, C padded between items; every kernel, float and double.
+    /// </summary>
+    [Theory]
+    [InlineData(GpuGemmAlgorithm.Blocked)]
+    [InlineData(GpuGemmAlgorithm.Tiled)]
+    [InlineData(GpuGemmAlgorithm.Reference)]
+    public void StridedBatchMatchesReferencePerItem(GpuGemmAlgorithm algorithm)
+    {
+        AssertStridedBatchMatchesReference<float>(algorithm, 17, 33, 65);
+        AssertStridedBatchMatchesReference<double>(algorithm, 9, 20, 7);
+    }
+
+    [Fact]
+    public void StridedBatchLayoutsAreChecked()
+    {
+        Assert.Contains("at most 4 axes", Assert.Throws<ArgumentException>(() =>
+            GemmBatchLayout.Create([2, 2, 2, 2, 2], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0])).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => GemmBatchLayout.Create([2], [-1], [0], [4]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GemmBatchLayout.Create([0], [1], [0], [4]));
+        Assert.Equal(6, GemmBatchLayout.Create([2, 3], [0, 4], [12, 4], [12, 4]).Items);
+        using var small = _accelerator.Allocate1D<float>(16);
+        // Item 5 of 6 starts B at 5·4 = 20: past the 16 elements of the view.
+        var layout = GemmBatchLayout.Create([6], [0], [4], [0]);
+        var e = Assert.Throws<ArgumentException>(() => GpuGemm.RunBatched(_accelerator, layout, 2, 2, 2, 1f,
+            small.View, 2, 1, small.View, 2, 1, 0f, small.View, 2));
+        Assert.Contains("B (2×2, offset 20", e.Message);
+    }
+
     /// <summary>m = 0, n = 0 or batch = 0 launch nothing and leave C alone.</summary>
     [Fact]
     public void EmptyProblemsLeaveCAlone()
@@ -291,6 +321,34 @@ public sealed unsafe class GpuGemmTests(SimulatorFixture fixture)
         for (int t = 0; t < batch; t++)
             AssertClose<T>(expected, actual, cOffsets[t], m, n, ldc,
                 $"{typeof(T).Name} {algorithm} batch item {t}/{batch} m={m} n={n} k={k} broadcast {(broadcastA ? "A" : "B")}");
+    }
+
+    private void AssertStridedBatchMatchesReference<T>(GpuGemmAlgorithm algorithm, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new Random(m * 31 + n);
+        const int outer = 2, inner = 3;
+        long aItem = m * k, bItem = k * n + 3, cItem = m * (n + LdcPadding) + 5;
+        int ldc = n + LdcPadding;
+        var layout = GemmBatchLayout.Create([outer, inner], [0, aItem], [inner * bItem, bItem], [inner * cItem, cItem]);
+        T[] aT = GemmCheck.Convert<T>(RandomValues((int)(inner * aItem), random));
+        T[] bT = GemmCheck.Convert<T>(RandomValues((int)(outer * inner * bItem), random));
+        T[] cT = GemmCheck.Convert<T>(Enumerable.Repeat(PaddingSentinel, (int)(outer * inner * cItem)).ToArray());
+        double[] expected = GemmCheck.ToDouble(cT);
+        fixed (double* pa = GemmCheck.ToDouble(aT), pb = GemmCheck.ToDouble(bT), pc = expected)
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++)
+                    GemmReference.Run(m, n, k, 1.0, pa + i * aItem, k, 1, pb + (o * inner + i) * bItem, n, 1, 0.0,
+                        pc + (o * inner + i) * cItem, ldc);
+
+        using var aBuffer = _accelerator.Allocate1D(aT);
+        using var bBuffer = _accelerator.Allocate1D(bT);
+        using var cBuffer = _accelerator.Allocate1D(cT);
+        GpuGemm.RunBatched(_accelerator, layout, m, n, k, T.One, aBuffer.View, k, 1, bBuffer.View, n, 1, T.Zero,
+            cBuffer.View, ldc, algorithm);
+        double[] actual = GemmCheck.ToDouble(cBuffer.GetAsArray1D());
+        for (int t = 0; t < outer * inner; t++)
+            AssertClose<T>(expected, actual, t * cItem, m, n, ldc, $"{typeof(T).Name} {algorithm} strided item {t} m={m} n={n} k={k}");
     }
 
     /// <summary>

@@ -318,6 +318,34 @@ public sealed partial class GpuBackend : IBackend
         }
     }
 
+    /// <summary>
+    /// The batch axes of a batched product as a <see cref="GemmBatchLayout"/> — size-1 axes dropped, axes that are one
+    /// run for all three operands merged — or null when more than <see cref="GemmBatchLayout.MaxAxes"/> remain (then an
+    /// offset table is copied over instead, which waits for the copy).
+    /// </summary>
+    private static GemmBatchLayout? StridedBatch(Tensor a, Tensor b, Tensor c)
+    {
+        var sizes = new List<long>();
+        var strides = new List<(long A, long B, long C)>();
+        for (int d = 0; d < c.Rank - 2; d++)
+        {
+            long size = c.Shape[d];
+            if (size == 1) continue;
+            var stride = (a.Strides[d], b.Strides[d], c.Strides[d]);
+            if (stride.Item1 < 0 || stride.Item2 < 0 || stride.Item3 < 0) return null;
+            if (sizes.Count > 0 && strides[^1] == (stride.Item1 * size, stride.Item2 * size, stride.Item3 * size))
+            {
+                sizes[^1] *= size;
+                strides[^1] = stride;
+                continue;
+            }
+            sizes.Add(size);
+            strides.Add(stride);
+        }
+        if (sizes.Count > GemmBatchLayout.MaxAxes) return null;
+        return GemmBatchLayout.Create([.. sizes], [.. strides.Select(s => s.A)], [.. strides.Select(s => s.B)], [.. strides.Select(s => s.C)]);
+    }
+
     private void MatMulTyped<T>(Tensor a, Tensor b, Tensor c) where T : unmanaged, INumber<T>
     {
         int rank = c.Rank;
@@ -333,6 +361,12 @@ public sealed partial class GpuBackend : IBackend
         if (rank == 2 || batch == 1)
         {
             GpuGemm.Run(Accelerator, m, n, k, T.One, V<T>(a), 0, ars, acs, V<T>(b), 0, brs, bcs, T.Zero, V<T>(c), 0, n,
+                GemmAlgorithm);
+            return;
+        }
+        if (StridedBatch(a, b, c) is { } layout)
+        {
+            GpuGemm.RunBatched(Accelerator, layout, m, n, k, T.One, V<T>(a), ars, acs, V<T>(b), brs, bcs, T.Zero, V<T>(c), n,
                 GemmAlgorithm);
             return;
         }
