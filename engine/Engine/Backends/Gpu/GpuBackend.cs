@@ -23,6 +23,7 @@ public sealed partial class GpuBackend : IBackend
     private readonly Device _device;
     private long _liveAtLastCollection;
     private long _allocatedBytes;
+    private long _hostSynchronizations, _deviceToHostReads, _hostToDeviceCopies;
 
     internal GpuBackend(Device device, Accelerator accelerator)
     {
@@ -79,8 +80,28 @@ public sealed partial class GpuBackend : IBackend
     /// <inheritdoc/>
     public void ReleaseCachedMemory() => Pool.ReleaseCached();
 
+    /// <summary>
+    /// Times the host has waited for this device's queue to drain (<see cref="Synchronize"/>, <see cref="CopyToHost"/>,
+    /// <see cref="CopyFromHost"/>): each stalls the host until every queued kernel has run, so a training loop that
+    /// does it per batch runs at the host's pace. A counter for tests.
+    /// </summary>
+    internal long HostSynchronizations => Interlocked.Read(ref _hostSynchronizations);
+
+    /// <summary>Copies from this device back to the host (<see cref="CopyToHost"/>): the reads that wait for results.</summary>
+    internal long DeviceToHostReads => Interlocked.Read(ref _deviceToHostReads);
+
+    /// <summary>Copies from the host to this device (<see cref="CopyFromHost"/>), each of which also waits for the device.</summary>
+    internal long HostToDeviceCopies => Interlocked.Read(ref _hostToDeviceCopies);
+
     /// <inheritdoc/>
-    public void Synchronize() => Accelerator.Synchronize();
+    public void Synchronize() => WaitForDevice();
+
+    /// <summary>Blocks until the device's queue is empty, and counts it.</summary>
+    private void WaitForDevice()
+    {
+        Interlocked.Increment(ref _hostSynchronizations);
+        Accelerator.Synchronize();
+    }
 
     /// <inheritdoc/>
     public void CopyFromHost(ReadOnlySpan<byte> src, Storage dst, long elementOffset)
@@ -89,8 +110,9 @@ public sealed partial class GpuBackend : IBackend
         if (byteOffset < 0 || byteOffset + src.Length > dst.ByteLength)
             throw new ArgumentException($"CopyFromHost: {src.Length} bytes at byte {byteOffset} overrun storage of {dst.ByteLength} bytes on {_device}.");
         if (src.IsEmpty) return;
+        Interlocked.Increment(ref _hostToDeviceCopies);
         ((GpuStorage)dst).Bytes(byteOffset, src.Length).CopyFromCPU(src);
-        Accelerator.Synchronize(); // the host span may go away as soon as this returns
+        WaitForDevice(); // the host span may go away as soon as this returns
     }
 
     /// <inheritdoc/>
@@ -100,7 +122,8 @@ public sealed partial class GpuBackend : IBackend
         if (byteOffset < 0 || byteOffset + dst.Length > src.ByteLength)
             throw new ArgumentException($"CopyToHost: {dst.Length} bytes at byte {byteOffset} overrun storage of {src.ByteLength} bytes on {_device}.");
         if (dst.IsEmpty) return;
-        Accelerator.Synchronize();
+        Interlocked.Increment(ref _deviceToHostReads);
+        WaitForDevice();
         ((GpuStorage)src).Bytes(byteOffset, dst.Length).CopyToCPU(dst);
     }
 
