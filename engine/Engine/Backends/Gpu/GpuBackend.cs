@@ -23,7 +23,7 @@ public sealed partial class GpuBackend : IBackend
     private readonly Device _device;
     private long _liveAtLastCollection;
     private long _allocatedBytes;
-    private long _hostSynchronizations, _deviceToHostReads, _hostToDeviceCopies;
+    private long _hostSynchronizations, _deviceToHostReads, _hostToDeviceCopies, _indexRangeChecks;
 
     internal GpuBackend(Device device, Accelerator accelerator)
     {
@@ -92,6 +92,12 @@ public sealed partial class GpuBackend : IBackend
 
     /// <summary>Copies from the host to this device (<see cref="CopyFromHost"/>), each of which also waits for the device.</summary>
     internal long HostToDeviceCopies => Interlocked.Read(ref _hostToDeviceCopies);
+
+    /// <summary>
+    /// Of <see cref="DeviceToHostReads"/>, those made by <see cref="Gather"/> and <see cref="ScatterAdd"/>: their
+    /// kernels write a fault cell that the host reads back (a wait) to throw on an out-of-range index.
+    /// </summary>
+    internal long IndexRangeChecks => Interlocked.Read(ref _indexRangeChecks);
 
     /// <inheritdoc/>
     public void Synchronize() => WaitForDevice();
@@ -257,6 +263,7 @@ public sealed partial class GpuBackend : IBackend
         var (outer, axisLength, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         long count = index.Shape[axis];
         var at = E<int>(index);
+        if (y.NumElements > 0) CountIndexRangeCheck();
         switch (x.DType)
         {
             case DType.Float32: GpuIndexing.Gather(Accelerator, E<float>(x), outer, axisLength, inner, at, count, E<float>(y)); break;
@@ -283,11 +290,20 @@ public sealed partial class GpuBackend : IBackend
         index = index.ContiguousView();
         var (outer, axisLength, inner) = OperandLayout.Split3(y.Shape, axis, 1);
         long count = index.Shape[axis];
+        if (src.NumElements > 0) CountIndexRangeCheck();
         if (y.DType == DType.Float32) GpuIndexing.ScatterAdd(Accelerator, E<float>(y), outer, axisLength, inner, E<int>(index), count, E<float>(src));
         else GpuIndexing.ScatterAdd(Accelerator, E<double>(y), outer, axisLength, inner, E<int>(index), count, E<double>(src));
     }
 
     // ---- helpers ----
+
+    /// <summary>Counts the wait and the read of the fault cell that GpuIndexing makes after a gather or scatter.</summary>
+    private void CountIndexRangeCheck()
+    {
+        Interlocked.Increment(ref _indexRangeChecks);
+        Interlocked.Increment(ref _deviceToHostReads);
+        Interlocked.Increment(ref _hostSynchronizations);
+    }
 
     /// <summary>The device elements of <paramref name="t"/> from its offset to the end of its storage.</summary>
     private static ArrayView<T> V<T>(Tensor t) where T : unmanaged => ((GpuStorage)t.Storage).View<T>(t.Offset);
