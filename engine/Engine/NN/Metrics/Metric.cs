@@ -163,7 +163,7 @@ public abstract class ConfusionMetric : Metric
     private protected MetricReading CountsReading(Func<double, double, double, double> result) =>
         _counts.Reading(c => result(c[0], c[1], c[2]));
 
-    /// <summary>TP, FP, FN on the host, read once per batch however many of them are asked for.</summary>
+    /// <summary>TP, FP, FN on the host, read once per new state however many of them are asked for.</summary>
     private double[] Counts()
     {
         var current = _counts.Current;

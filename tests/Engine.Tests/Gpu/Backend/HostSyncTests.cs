@@ -67,7 +67,19 @@ public sealed class HostSyncTests(ITestOutputHelper output)
         var two = CountEpoch(model, sample, 2, dataOnDevice);
         var six = CountEpoch(model, sample, 6, dataOnDevice);
         output.WriteLine($"data on the {(dataOnDevice ? "device" : "host")}: 2 batches {two}; 6 batches {six}");
+        if (!dataOnDevice) AssertEvaluateReadsOnce(model, sample);
         return (two, six);
+    }
+
+    /// <summary>Evaluate over 5 batches of host data reads the device once, for its result.</summary>
+    private static void AssertEvaluateReadsOnce(Model model, int[] sample)
+    {
+        var (x, y) = Classes(5 * BatchSize - 1, sample, seed: 5);
+        var before = Now();
+        var logs = model.Evaluate(x, y, batchSize: BatchSize);
+        var waits = Now() - before;
+        Assert.True(waits.Reads == 1, $"Evaluate: {waits}");
+        Assert.Equal(["loss", "accuracy", "mean_squared_error"], logs.Keys);
     }
 
     /// <summary>
