@@ -1,4 +1,5 @@
 using Engine.Autodiff;
+using Engine.Backends.Cpu;
 
 namespace Engine.Tensors;
 
@@ -257,19 +258,47 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// This tensor on <paramref name="device"/> (itself when already there). The copy goes through the
-    /// host only when neither device can reach the other directly.
+    /// This tensor on <paramref name="device"/> (itself when already there). Between the CPU and a GPU the device
+    /// copies straight out of or into the CPU tensor's memory; only between two non-CPU devices does the copy go
+    /// through a host buffer.
     /// </summary>
     public Tensor To(Device device)
     {
         if (device.Equals(Device)) return this;
         var source = ContiguousView();
-        var bytes = new byte[source.NumElements * DType.SizeOf()];
-        source.Backend.CopyToHost(source.Storage, source.Offset, bytes);
         var result = Empty(Shape, DType, device);
-        device.Backend.CopyFromHost(bytes, result.Storage, 0);
+        CopyAcrossDevices(source, result);
         GC.KeepAlive(source);
+        GC.KeepAlive(result);
         return Autograd.Record(result, "To", this, static (n, g) => [g.To(n.Input(0).Device)]);
+    }
+
+    /// <summary>Bytes per host-side span handed to a device copy: spans are int-sized, tensors may be larger.</summary>
+    private const int CrossDeviceChunkBytes = 1 << 30;
+
+    /// <summary>Copies the contiguous <paramref name="source"/> into the new contiguous <paramref name="destination"/> on another device.</summary>
+    private static unsafe void CopyAcrossDevices(Tensor source, Tensor destination)
+    {
+        int size = source.DType.SizeOf();
+        long total = source.NumElements, chunk = CrossDeviceChunkBytes / size;
+        if (source.Storage is CpuStorage host)
+        {
+            byte* from = (byte*)host.Pointer + source.Offset * size;
+            for (long at = 0; at < total; at += chunk)
+                destination.Backend.CopyFromHost(new ReadOnlySpan<byte>(from + at * size, (int)(Math.Min(chunk, total - at) * size)), destination.Storage, at);
+        }
+        else if (destination.Storage is CpuStorage target)
+        {
+            byte* to = (byte*)target.Pointer;
+            for (long at = 0; at < total; at += chunk)
+                source.Backend.CopyToHost(source.Storage, source.Offset + at, new Span<byte>(to + at * size, (int)(Math.Min(chunk, total - at) * size)));
+        }
+        else
+        {
+            var bytes = new byte[total * size];
+            source.Backend.CopyToHost(source.Storage, source.Offset, bytes);
+            destination.Backend.CopyFromHost(bytes, destination.Storage, 0);
+        }
     }
 
     /// <summary>

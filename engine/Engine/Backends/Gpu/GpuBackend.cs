@@ -23,6 +23,7 @@ public sealed partial class GpuBackend : IBackend
     private readonly Device _device;
     private long _liveAtLastCollection;
     private long _allocatedBytes;
+    private long _hostSynchronizations, _deviceToHostReads, _hostToDeviceCopies, _indexRangeChecks;
 
     internal GpuBackend(Device device, Accelerator accelerator)
     {
@@ -85,8 +86,34 @@ public sealed partial class GpuBackend : IBackend
     /// <inheritdoc/>
     public void ReleaseCachedMemory() => Pool.ReleaseCached();
 
+    /// <summary>
+    /// Times the host has waited for this device's queue to drain (<see cref="Synchronize"/>, <see cref="CopyToHost"/>,
+    /// <see cref="CopyFromHost"/>): each stalls the host until every queued kernel has run, so a training loop that
+    /// does it per batch runs at the host's pace. A counter for tests.
+    /// </summary>
+    internal long HostSynchronizations => Interlocked.Read(ref _hostSynchronizations);
+
+    /// <summary>Copies from this device back to the host (<see cref="CopyToHost"/>): the reads that wait for results.</summary>
+    internal long DeviceToHostReads => Interlocked.Read(ref _deviceToHostReads);
+
+    /// <summary>Copies from the host to this device (<see cref="CopyFromHost"/>), each of which also waits for the device.</summary>
+    internal long HostToDeviceCopies => Interlocked.Read(ref _hostToDeviceCopies);
+
+    /// <summary>
+    /// Of <see cref="DeviceToHostReads"/>, those made by <see cref="Gather"/> and <see cref="ScatterAdd"/>: their
+    /// kernels write a fault cell that the host reads back (a wait) to throw on an out-of-range index.
+    /// </summary>
+    internal long IndexRangeChecks => Interlocked.Read(ref _indexRangeChecks);
+
     /// <inheritdoc/>
-    public void Synchronize() => Accelerator.Synchronize();
+    public void Synchronize() => WaitForDevice();
+
+    /// <summary>Blocks until the device's queue is empty, and counts it.</summary>
+    private void WaitForDevice()
+    {
+        Interlocked.Increment(ref _hostSynchronizations);
+        Accelerator.Synchronize();
+    }
 
     /// <inheritdoc/>
     public void CopyFromHost(ReadOnlySpan<byte> src, Storage dst, long elementOffset)
@@ -95,8 +122,9 @@ public sealed partial class GpuBackend : IBackend
         if (byteOffset < 0 || byteOffset + src.Length > dst.ByteLength)
             throw new ArgumentException($"CopyFromHost: {src.Length} bytes at byte {byteOffset} overrun storage of {dst.ByteLength} bytes on {_device}.");
         if (src.IsEmpty) return;
+        Interlocked.Increment(ref _hostToDeviceCopies);
         ((GpuStorage)dst).Bytes(byteOffset, src.Length).CopyFromCPU(src);
-        Accelerator.Synchronize(); // the host span may go away as soon as this returns
+        WaitForDevice(); // the host span may go away as soon as this returns
     }
 
     /// <inheritdoc/>
@@ -106,7 +134,8 @@ public sealed partial class GpuBackend : IBackend
         if (byteOffset < 0 || byteOffset + dst.Length > src.ByteLength)
             throw new ArgumentException($"CopyToHost: {dst.Length} bytes at byte {byteOffset} overrun storage of {src.ByteLength} bytes on {_device}.");
         if (dst.IsEmpty) return;
-        Accelerator.Synchronize();
+        Interlocked.Increment(ref _deviceToHostReads);
+        WaitForDevice();
         ((GpuStorage)src).Bytes(byteOffset, dst.Length).CopyToCPU(dst);
     }
 
@@ -240,6 +269,7 @@ public sealed partial class GpuBackend : IBackend
         var (outer, axisLength, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         long count = index.Shape[axis];
         var at = E<int>(index);
+        if (y.NumElements > 0) CountIndexRangeCheck();
         switch (x.DType)
         {
             case DType.Float32: GpuIndexing.Gather(Accelerator, E<float>(x), outer, axisLength, inner, at, count, E<float>(y)); break;
@@ -266,11 +296,20 @@ public sealed partial class GpuBackend : IBackend
         index = index.ContiguousView();
         var (outer, axisLength, inner) = OperandLayout.Split3(y.Shape, axis, 1);
         long count = index.Shape[axis];
+        if (src.NumElements > 0) CountIndexRangeCheck();
         if (y.DType == DType.Float32) GpuIndexing.ScatterAdd(Accelerator, E<float>(y), outer, axisLength, inner, E<int>(index), count, E<float>(src));
         else GpuIndexing.ScatterAdd(Accelerator, E<double>(y), outer, axisLength, inner, E<int>(index), count, E<double>(src));
     }
 
     // ---- helpers ----
+
+    /// <summary>Counts the wait and the read of the fault cell that GpuIndexing makes after a gather or scatter.</summary>
+    private void CountIndexRangeCheck()
+    {
+        Interlocked.Increment(ref _indexRangeChecks);
+        Interlocked.Increment(ref _deviceToHostReads);
+        Interlocked.Increment(ref _hostSynchronizations);
+    }
 
     /// <summary>The device elements of <paramref name="t"/> from its offset to the end of its storage.</summary>
     private static ArrayView<T> V<T>(Tensor t) where T : unmanaged => ((GpuStorage)t.Storage).View<T>(t.Offset);

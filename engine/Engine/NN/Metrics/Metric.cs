@@ -6,7 +6,9 @@ namespace Engine.NN;
 /// <summary>
 /// A quantity tracked during training and evaluation, as in Keras: <see cref="Update"/> per batch accumulates
 /// state, <see cref="Result"/> reads the aggregate so far (the epoch value), <see cref="Reset"/> starts over.
-/// The static members make new instances.
+/// The static members make new instances. The built-in metrics keep their state on the batches' device and update
+/// it with tensor ops, so training on a GPU never waits for the device in <see cref="Update"/>; only
+/// <see cref="Result"/> brings the value to the host.
 /// </summary>
 public abstract class Metric
 {
@@ -23,6 +25,12 @@ public abstract class Metric
 
     /// <summary>Forgets every batch.</summary>
     public abstract void Reset();
+
+    /// <summary>
+    /// The value as it is now, possibly still on the device, for <c>Fit</c> to read later together with the loss and
+    /// the other metrics. A metric of unknown kind is read here (it may keep its state anywhere).
+    /// </summary>
+    internal virtual MetricReading Reading() => MetricReading.Known(Result());
 
     /// <summary>Accuracy that picks its kind from the shapes, as Keras's "accuracy" does: sparse (int labels), categorical (one-hot) or binary.</summary>
     public static Metric Accuracy => new Accuracy();
@@ -74,7 +82,8 @@ public enum AccuracyKind
 /// <param name="name">The name in logs.</param>
 public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name = "accuracy") : Metric
 {
-    private long _correct, _total;
+    private readonly DeviceCounters _correct = new(1);
+    private long _total;
 
     /// <inheritdoc/>
     public override string Name => name;
@@ -93,7 +102,7 @@ public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name 
             AccuracyKind.Categorical => prediction.ArgMax(-1).Eq(target.ArgMax(-1)),
             _ => prediction.Gt(0.5).Eq(AsPredictionShape(target, prediction).Gt(0.5)),
         };
-        _correct += (long)correct.To(DType.Int32).Sum().Item<int>();
+        _correct.Add(correct.To(DType.Float64).Sum());
         _total += correct.NumElements;
     }
 
@@ -105,37 +114,62 @@ public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name 
     }
 
     /// <inheritdoc/>
-    public override double Result() => _total == 0 ? 0 : (double)_correct / _total;
+    public override double Result() => Reading().Read();
+
+    internal override MetricReading Reading()
+    {
+        long total = _total;
+        return _correct.Reading(c => total == 0 ? 0 : c[0] / total);
+    }
 
     /// <inheritdoc/>
-    public override void Reset() => (_correct, _total) = (0, 0);
+    public override void Reset()
+    {
+        _correct.Reset();
+        _total = 0;
+    }
 }
 
 /// <summary>Counts of a binary classifier at threshold 0.5.</summary>
+/// <remarks>The counts stay on the batches' device; reading any of them brings all three to the host at once.</remarks>
 public abstract class ConfusionMetric : Metric
 {
+    private readonly DeviceCounters _counts = new(3);
+    private (Tensor? State, double[] Values) _read = (null, new double[3]);
+
     /// <summary>True positives so far.</summary>
-    protected long TruePositives { get; private set; }
+    protected long TruePositives => (long)Counts()[0];
 
     /// <summary>False positives so far.</summary>
-    protected long FalsePositives { get; private set; }
+    protected long FalsePositives => (long)Counts()[1];
 
     /// <summary>False negatives so far.</summary>
-    protected long FalseNegatives { get; private set; }
+    protected long FalseNegatives => (long)Counts()[2];
 
     /// <inheritdoc/>
     public override void Update(Tensor target, Tensor prediction)
     {
         using var scope = Autograd.NoGrad();
-        var actual = AsPredictionShape(target, prediction).Gt(0.5).To(DType.Int32);
-        var predicted = prediction.Gt(0.5).To(DType.Int32);
-        TruePositives += (actual * predicted).Sum().Item<int>();
-        FalsePositives += ((1 - actual) * predicted).Sum().Item<int>();
-        FalseNegatives += (actual * (1 - predicted)).Sum().Item<int>();
+        var actual = AsPredictionShape(target, prediction).Gt(0.5).To(DType.Float64);
+        var predicted = prediction.Gt(0.5).To(DType.Float64);
+        var outcomes = Tensor.Stack([actual * predicted, (1 - actual) * predicted, actual * (1 - predicted)]);
+        _counts.Add(outcomes.Reshape(3, -1).Sum(1));
     }
 
     /// <inheritdoc/>
-    public override void Reset() => (TruePositives, FalsePositives, FalseNegatives) = (0, 0, 0);
+    public override void Reset() => _counts.Reset();
+
+    /// <summary>The reading of (TP, FP, FN) as they are now, valued by <paramref name="result"/>.</summary>
+    private protected MetricReading CountsReading(Func<double, double, double, double> result) =>
+        _counts.Reading(c => result(c[0], c[1], c[2]));
+
+    /// <summary>TP, FP, FN on the host, read once per new state however many of them are asked for.</summary>
+    private double[] Counts()
+    {
+        var current = _counts.Current;
+        if (!ReferenceEquals(_read.State, current)) _read = (current, current?.ToArray<double>() ?? new double[3]);
+        return _read.Values;
+    }
 }
 
 /// <summary>TP / (TP + FP); 0 when nothing was predicted positive.</summary>
@@ -145,7 +179,9 @@ public sealed class Precision : ConfusionMetric
     public override string Name => "precision";
 
     /// <inheritdoc/>
-    public override double Result() => TruePositives + FalsePositives == 0 ? 0 : (double)TruePositives / (TruePositives + FalsePositives);
+    public override double Result() => Reading().Read();
+
+    internal override MetricReading Reading() => CountsReading(static (tp, fp, _) => tp + fp == 0 ? 0 : tp / (tp + fp));
 }
 
 /// <summary>TP / (TP + FN); 0 when there were no positives.</summary>
@@ -155,18 +191,22 @@ public sealed class Recall : ConfusionMetric
     public override string Name => "recall";
 
     /// <inheritdoc/>
-    public override double Result() => TruePositives + FalseNegatives == 0 ? 0 : (double)TruePositives / (TruePositives + FalseNegatives);
+    public override double Result() => Reading().Read();
+
+    internal override MetricReading Reading() => CountsReading(static (tp, _, fn) => tp + fn == 0 ? 0 : tp / (tp + fn));
 }
 
 /// <summary>
 /// ROC AUC from confusion counts at evenly spaced thresholds (Keras's default of 200, interpolated with the
-/// trapezoidal rule), so it aggregates over batches without keeping every prediction.
+/// trapezoidal rule), so it aggregates over batches without keeping every prediction. The counts stay on the
+/// batches' device.
 /// </summary>
 /// <param name="thresholds">Number of thresholds.</param>
 public sealed class Auc(int thresholds = 200) : Metric
 {
-    private readonly long[] _positivesAbove = new long[thresholds], _negativesAbove = new long[thresholds];
-    private long _positives, _negatives;
+    // Counters: positives above each threshold, negatives above each threshold, positives, negatives.
+    private readonly DeviceCounters _counts = new(2 * thresholds + 2);
+    private Tensor? _thresholdIndices;
 
     /// <inheritdoc/>
     public override string Name => "auc";
@@ -175,48 +215,51 @@ public sealed class Auc(int thresholds = 200) : Metric
     public override void Update(Tensor target, Tensor prediction)
     {
         using var scope = Autograd.NoGrad();
-        var actual = AsPredictionShape(target, prediction).To(DType.Float64).ToArray<double>();
-        var scores = prediction.To(DType.Float64).ToArray<double>();
-        for (int i = 0; i < scores.Length; i++)
-        {
-            bool positive = actual[i] > 0.5;
-            if (positive) _positives++; else _negatives++;
-            // Threshold t = k / (n − 1): the score counts as positive at every threshold below it.
-            int above = Math.Clamp((int)Math.Ceiling(scores[i] * (_positivesAbove.Length - 1)), 0, _positivesAbove.Length);
-            for (int k = 0; k < above; k++)
-            {
-                if (positive) _positivesAbove[k]++; else _negativesAbove[k]++;
-            }
-        }
+        var positive = AsPredictionShape(target, prediction).To(DType.Float64).Reshape(-1, 1).Gt(0.5).To(DType.Float64);
+        var scores = prediction.To(DType.Float64).Reshape(-1, 1);
+        // Threshold k / (n − 1) lies below a score s exactly when s · (n − 1) > k.
+        var above = (scores * (thresholds - 1)).Gt(ThresholdIndices(prediction.Device)).To(DType.Float64);
+        var sides = Tensor.Concat([positive, 1 - positive], 1);
+        var perThreshold = (above.Unsqueeze(1) * sides.Unsqueeze(2)).Sum(0).Reshape(-1);
+        _counts.Add(Tensor.Concat([perThreshold, sides.Sum(0)]));
+    }
+
+    /// <summary>0, 1, …, n − 1 as float64 [1, n] on <paramref name="device"/>, made once per device.</summary>
+    private Tensor ThresholdIndices(Device device)
+    {
+        if (_thresholdIndices?.Device.Equals(device) != true)
+            _thresholdIndices = Tensor.Arange(thresholds, DType.Float64, device).Reshape(1, thresholds);
+        return _thresholdIndices;
     }
 
     /// <inheritdoc/>
-    public override double Result()
+    public override double Result() => Reading().Read();
+
+    internal override MetricReading Reading() => _counts.Reading(Area);
+
+    private double Area(double[] counts)
     {
-        if (_positives == 0 || _negatives == 0) return 0;
+        double positives = counts[2 * thresholds], negatives = counts[2 * thresholds + 1];
+        if (positives == 0 || negatives == 0) return 0;
         double area = 0;
-        for (int k = 0; k + 1 < _positivesAbove.Length; k++)
+        for (int k = 0; k + 1 < thresholds; k++)
         {
-            double tpr0 = (double)_positivesAbove[k] / _positives, fpr0 = (double)_negativesAbove[k] / _negatives;
-            double tpr1 = (double)_positivesAbove[k + 1] / _positives, fpr1 = (double)_negativesAbove[k + 1] / _negatives;
+            double tpr0 = counts[k] / positives, fpr0 = counts[thresholds + k] / negatives;
+            double tpr1 = counts[k + 1] / positives, fpr1 = counts[thresholds + k + 1] / negatives;
             area += (fpr0 - fpr1) * (tpr0 + tpr1) / 2;
         }
         return area;
     }
 
     /// <inheritdoc/>
-    public override void Reset()
-    {
-        Array.Clear(_positivesAbove); Array.Clear(_negativesAbove);
-        _positives = _negatives = 0;
-    }
+    public override void Reset() => _counts.Reset();
 }
 
 /// <summary>Mean absolute or squared error over every output of every batch.</summary>
 /// <param name="squared">Squared rather than absolute.</param>
 public sealed class MeanError(bool squared) : Metric
 {
-    private double _sum;
+    private readonly DeviceCounters _sum = new(1);
     private long _count;
 
     /// <inheritdoc/>
@@ -227,13 +270,23 @@ public sealed class MeanError(bool squared) : Metric
     {
         using var scope = Autograd.NoGrad();
         var error = prediction - AsPredictionShape(target, prediction);
-        _sum += (squared ? error.Square() : error.Abs()).Sum().To(DType.Float64).Item<double>();
+        _sum.Add((squared ? error.Square() : error.Abs()).Sum());
         _count += error.NumElements;
     }
 
     /// <inheritdoc/>
-    public override double Result() => _count == 0 ? 0 : _sum / _count;
+    public override double Result() => Reading().Read();
+
+    internal override MetricReading Reading()
+    {
+        long count = _count;
+        return _sum.Reading(s => count == 0 ? 0 : s[0] / count);
+    }
 
     /// <inheritdoc/>
-    public override void Reset() => (_sum, _count) = (0, 0);
+    public override void Reset()
+    {
+        _sum.Reset();
+        _count = 0;
+    }
 }

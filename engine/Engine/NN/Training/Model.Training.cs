@@ -119,10 +119,10 @@ public partial class Model
     {
         foreach (var metric in _metrics) metric.Reset();
         progress = new ProgressLine(epoch, epochs, loader.BatchCount, verbose);
-        double lossSum = 0;
+        var lossSum = new DeviceCounters(1);
         long samples = 0;
         int batch = 0;
-        var logs = new Dictionary<string, double>();
+        DeferredLogs? logs = null;
         foreach (var (xb, batchTargets) in loader)
         {
             var yb = OnDevice(batchTargets);
@@ -134,15 +134,15 @@ public partial class Model
             total.Backward();
             optimizer.Step();
             int rows = xb.Shape[0];
-            lossSum += total.To(DType.Float64).Item<double>() * rows;
+            AddLoss(lossSum, total, rows);
             samples += rows;
             UpdateMetrics(yb, output, fused is not null);
-            logs = CurrentLogs(lossSum / samples);
+            logs = CurrentLogs(lossSum, samples);
             progress.Update(++batch, logs);
             foreach (var callback in callbacks) callback.OnBatchEnd(batch - 1, logs);
             if (StopTraining) break;
         }
-        return logs;
+        return logs is null ? [] : new Dictionary<string, double>(logs);
     }
 
     /// <summary>
@@ -168,26 +168,31 @@ public partial class Model
         var fused = LastActivatedLayer is { } last ? loss.FromLogitsOf(last.Activation) : null;
         foreach (var metric in _metrics) metric.Reset();
         using var scope = Autograd.NoGrad();
-        double lossSum = 0;
+        var lossSum = new DeviceCounters(1);
         long samples = 0;
         foreach (var (xb, batchTargets) in new DataLoader(x, y, batchSize))
         {
             var yb = OnDevice(batchTargets);
             var output = Run([xb], training: false, linearLast: fused is not null);
             var total = AddRegularization((fused ?? loss).Compute(output, yb));
-            lossSum += total.To(DType.Float64).Item<double>() * xb.Shape[0];
+            AddLoss(lossSum, total, xb.Shape[0]);
             samples += xb.Shape[0];
             UpdateMetrics(yb, output, fused is not null);
         }
-        return CurrentLogs(samples == 0 ? double.NaN : lossSum / samples);
+        return new Dictionary<string, double>(CurrentLogs(lossSum, samples));
     }
 
-    private Dictionary<string, double> CurrentLogs(double loss)
+    /// <summary>Adds a batch's mean loss times its rows to the device-side sum: no wait for the device.</summary>
+    private static void AddLoss(DeviceCounters lossSum, Tensor batchLoss, int rows)
     {
-        var logs = new Dictionary<string, double> { ["loss"] = loss };
-        foreach (var metric in _metrics) logs[metric.Name] = metric.Result();
-        return logs;
+        using var scope = Autograd.NoGrad();
+        lossSum.Add(batchLoss.Detach().To(DType.Float64) * rows);
     }
+
+    /// <summary>The mean loss and every metric so far, read from the device only when a value is asked for.</summary>
+    private DeferredLogs CurrentLogs(DeviceCounters lossSum, long samples) =>
+        new([("loss", lossSum.Reading(s => samples == 0 ? double.NaN : s[0] / samples)),
+            .. _metrics.Select(m => (m.Name, m.Reading()))]);
 
     /// <summary>Metrics see probabilities: a fused output is passed through the last activation first.</summary>
     private void UpdateMetrics(Tensor target, Tensor output, bool outputIsLinear)
