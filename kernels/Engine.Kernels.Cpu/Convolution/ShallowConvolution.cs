@@ -15,9 +15,8 @@ namespace Engine.Kernels.Cpu;
 /// copies the input rows it reads into a zero-padded scratch of padded width Wp, C planes one after the other.
 /// On that grid every tap (c, ky, kx) is the constant offset c·R·Wp + ky·Wp + kx from the output position
 /// y·Wp + x, so out[k, y, x] = bias[k] + Σ_t w[k, t]·in[y·Wp + x + off_t] with no bounds checks. A tile of
-/// <see cref="ChannelBlock"/> output channels × 1–3 vectors of consecutive columns is accumulated in registers
-/// (at most 12 accumulators) over the taps. A row's last tile is moved back to end at its last column, so it overlaps
-/// the tile before and stores whole vectors; only rows narrower than one tile store part of a vector.</para>
+/// <see cref="ChannelBlock"/> output channels × 3 vectors of columns is accumulated in registers over the taps
+/// (see <see cref="ShallowTiles{T,TV,TSimd}"/>).</para>
 /// <para>The scalar twin (<see cref="ShallowConvolutionScalar"/>) runs the same sums in the same order with fused
 /// multiply-adds, so every path gives the same bits.</para>
 /// </remarks>
@@ -211,38 +210,35 @@ internal static unsafe class ShallowConvolutionScalar
     }
 }
 
-/// <summary>Vectors of columns per register tile: 1, 2 or 3.</summary>
-internal interface ITileWidth
+/// <summary>A compile-time switch for a generic kernel: the JIT drops the branches of the other setting.</summary>
+internal interface IKernelSwitch
 {
-    /// <summary>The vectors.</summary>
-    static abstract int Vectors { get; }
+    /// <summary>Whether the switch is on.</summary>
+    static abstract bool On { get; }
 }
 
-/// <summary>One vector of columns.</summary>
-internal readonly struct OneVector : ITileWidth
+/// <summary>The switch on.</summary>
+internal readonly struct SwitchOn : IKernelSwitch
 {
     /// <inheritdoc/>
-    public static int Vectors => 1;
+    public static bool On => true;
 }
 
-/// <summary>Two vectors of columns.</summary>
-internal readonly struct TwoVectors : ITileWidth
+/// <summary>The switch off.</summary>
+internal readonly struct SwitchOff : IKernelSwitch
 {
     /// <inheritdoc/>
-    public static int Vectors => 2;
-}
-
-/// <summary>Three vectors of columns.</summary>
-internal readonly struct ThreeVectors : ITileWidth
-{
-    /// <inheritdoc/>
-    public static int Vectors => 3;
+    public static bool On => false;
 }
 
 /// <summary>
-/// The vector tiles of <see cref="ShallowConvolution"/>, written once for every element type and vector width:
-/// 4 output channels × up to 3 vectors of columns, 12 accumulators, and per tap up to 3 input loads and 4 weight
-/// broadcasts feeding 12 FMAs.
+/// The vector tiles of <see cref="ShallowConvolution"/>, written once for every element type and vector width.
+/// The band's output rows are cut into vectors of Count consecutive columns — the last one of a row moved back to end
+/// at the row's last column, overlapping the one before (its columns are computed again, to the same bits) — and
+/// the list of all of them, row after row, is taken three at a time, whatever rows they lie in: a tile is 4 output
+/// channels × 3 vectors, 12 accumulators fed per tap by 3 input loads and 4 weight broadcasts. So no lanes are wasted
+/// at row ends (26 columns of float are 4 vectors, not 2 tiles of 2) and every store is a whole vector; only images
+/// narrower than one vector store part of one.
 /// </summary>
 internal static unsafe class ShallowTiles<T, TV, TSimd>
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -251,118 +247,129 @@ internal static unsafe class ShallowTiles<T, TV, TSimd>
 {
     private const int B = ShallowConvolution.ChannelBlock;
 
-    /// <summary>
-    /// The band's outputs: row by row (its taps' input stays in L1), channel block by block, the row's vectors in
-    /// tiles of 3, closing with 2 + 2 rather than 3 + 1 (a one-vector tile has only 4 accumulators, too few to hide
-    /// the FMA latency).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Vectors per tile.</summary>
+    private const int V = 3;
+
+    /// <summary>The band's outputs, channel block by channel block (each block's planes are written front to back).</summary>
     public static void Run(in ConvGeometry g, in ShallowBand band, T* padded, int* offsets, T* packed, T* packedBias, T* output, bool relu)
     {
-        int taps = g.PatchSize, ow = g.OutWidth, plane = g.OutPlaneSize, count = TSimd.Count;
-        int vectors = (ow + count - 1) / count, blocks = (g.OutChannels + B - 1) / B;
-        T* partial = stackalloc T[count];
-        for (int oy = band.First; oy < band.Last; oy++)
+        int count = TSimd.Count, ow = g.OutWidth, perRow = (ow + count - 1) / count, rows = band.Last - band.First;
+        int vectors = rows * perRow, tiles = (vectors + V - 1) / V;
+        // in[i], out[i]: vector i's offset in the padded scratch and in an output plane. The list is padded to whole
+        // tiles by repeating its last vector (stored twice, the same bits).
+        int* at = PackScratch.Current.PackedA<int>(2L * tiles * V);
+        int* outAt = at + tiles * V;
+        for (int i = 0; i < tiles * V; i++)
         {
-            T* row = padded + (long)(oy - band.First) * band.PaddedWidth;
-            for (int block = 0; block < blocks; block++)
+            int v = Math.Min(i, vectors - 1), row = v / perRow, j = v % perRow;
+            int x = j == perRow - 1 ? Math.Max(0, ow - count) : j * count;
+            at[i] = row * band.PaddedWidth + x;
+            outAt[i] = (band.First + row) * ow + x;
+        }
+        var tile = new TileSet(padded, offsets, g.PatchSize, at, outAt, tiles, g.OutPlaneSize, Math.Min(ow, count));
+        int blocks = (g.OutChannels + B - 1) / B;
+        for (int block = 0; block < blocks; block++)
+        {
+            T* weights = packed + (long)block * g.PatchSize * B, bias = packedBias + block * B;
+            T* planes = output + (long)block * B * g.OutPlaneSize;
+            int channels = Math.Min(B, g.OutChannels - block * B);
+            if (relu) Block<SwitchOn>(tile, weights, bias, planes, channels);
+            else Block<SwitchOff>(tile, weights, bias, planes, channels);
+        }
+    }
+
+    /// <summary>What every block of one band shares.</summary>
+    private readonly struct TileSet(T* padded, int* offsets, int taps, int* at, int* outAt, int tiles, long plane, int lanes)
+    {
+        public readonly T* Padded = padded;
+        public readonly int* Offsets = offsets;
+        public readonly int Taps = taps;
+        public readonly int* At = at;
+        public readonly int* OutAt = outAt;
+        public readonly int Tiles = tiles;
+        public readonly long Plane = plane;
+        /// <summary>Lanes each vector stores: Count, or the width of an image narrower than one vector.</summary>
+        public readonly int Lanes = lanes;
+    }
+
+    /// <summary>
+    /// Every tile of one channel block. One method with no calls inside, so the JIT keeps the 12 accumulators in
+    /// registers (with a call on the store path, or inlined into a bigger loop, it stored them back after every FMA).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Block<TRelu>(in TileSet s, T* weights, T* bias, T* planes, int channels) where TRelu : struct, IKernelSwitch
+    {
+        int count = TSimd.Count, taps = s.Taps, lanes = s.Lanes;
+        long plane = s.Plane;
+        int* offsets = s.Offsets;
+        T* partial = stackalloc T[count];
+        TV b0 = TSimd.Splat(bias[0]), b1 = TSimd.Splat(bias[1]), b2 = TSimd.Splat(bias[2]), b3 = TSimd.Splat(bias[3]);
+        for (int tile = 0; tile < s.Tiles; tile++)
+        {
+            T* p0 = s.Padded + s.At[V * tile], p1 = s.Padded + s.At[V * tile + 1], p2 = s.Padded + s.At[V * tile + 2];
+            TV a00 = b0, a01 = b0, a02 = b0, a10 = b1, a11 = b1, a12 = b1;
+            TV a20 = b2, a21 = b2, a22 = b2, a30 = b3, a31 = b3, a32 = b3;
+            T* w = weights;
+            for (int t = 0; t < taps; t++, w += B)
             {
-                var tile = new TileArguments(offsets, taps, packed + (long)block * taps * B, packedBias + block * B,
-                    output + (long)block * B * plane + (long)oy * ow, plane, Math.Min(B, g.OutChannels - block * B), relu, partial);
-                for (int v = 0; v < vectors;)
-                {
-                    int left = vectors - v, width = left == 1 ? 1 : left == 2 || left == 4 ? 2 : 3;
-                    // The last tile ends at the row's end, overlapping the one before (its columns are computed
-                    // again, to the same bits): full stores only. A row narrower than the tile stores part of it.
-                    int at = v + width == vectors ? Math.Max(0, ow - width * count) : v * count;
-                    if (width == 1) Tile<OneVector>(row + at, tile, at, ow - at);
-                    else if (width == 2) Tile<TwoVectors>(row + at, tile, at, ow - at);
-                    else Tile<ThreeVectors>(row + at, tile, at, ow - at);
-                    v += width;
-                }
+                int off = offsets[t];
+                TV x0 = TSimd.Load(p0 + off), x1 = TSimd.Load(p1 + off), x2 = TSimd.Load(p2 + off);
+                TV wk = TSimd.Splat(w[0]);
+                a00 = TSimd.Fma(wk, x0, a00);
+                a01 = TSimd.Fma(wk, x1, a01);
+                a02 = TSimd.Fma(wk, x2, a02);
+                wk = TSimd.Splat(w[1]);
+                a10 = TSimd.Fma(wk, x0, a10);
+                a11 = TSimd.Fma(wk, x1, a11);
+                a12 = TSimd.Fma(wk, x2, a12);
+                wk = TSimd.Splat(w[2]);
+                a20 = TSimd.Fma(wk, x0, a20);
+                a21 = TSimd.Fma(wk, x1, a21);
+                a22 = TSimd.Fma(wk, x2, a22);
+                wk = TSimd.Splat(w[3]);
+                a30 = TSimd.Fma(wk, x0, a30);
+                a31 = TSimd.Fma(wk, x1, a31);
+                a32 = TSimd.Fma(wk, x2, a32);
+            }
+            T* o0 = planes + s.OutAt[V * tile], o1 = planes + s.OutAt[V * tile + 1], o2 = planes + s.OutAt[V * tile + 2];
+            if (lanes == count)
+            {
+                StoreChannel<TRelu>(o0, o1, o2, a00, a01, a02);
+                if (channels > 1) StoreChannel<TRelu>(o0 + plane, o1 + plane, o2 + plane, a10, a11, a12);
+                if (channels > 2) StoreChannel<TRelu>(o0 + 2 * plane, o1 + 2 * plane, o2 + 2 * plane, a20, a21, a22);
+                if (channels > 3) StoreChannel<TRelu>(o0 + 3 * plane, o1 + 3 * plane, o2 + 3 * plane, a30, a31, a32);
+                continue;
+            }
+            for (int k = 0; k < channels; k++)
+            {
+                long shift = k * plane;
+                TV v0 = k == 0 ? a00 : k == 1 ? a10 : k == 2 ? a20 : a30;
+                TV v1 = k == 0 ? a01 : k == 1 ? a11 : k == 2 ? a21 : a31;
+                TV v2 = k == 0 ? a02 : k == 1 ? a12 : k == 2 ? a22 : a32;
+                StorePart<TRelu>(o0 + shift, v0, lanes, partial);
+                StorePart<TRelu>(o1 + shift, v1, lanes, partial);
+                StorePart<TRelu>(o2 + shift, v2, lanes, partial);
             }
         }
     }
 
-    /// <summary>What every tile of one (row, channel block) shares.</summary>
-    private readonly struct TileArguments(int* offsets, int taps, T* weights, T* bias, T* output, long plane, int channels, bool relu, T* partial)
-    {
-        public readonly int* Offsets = offsets;
-        public readonly int Taps = taps;
-        public readonly T* Weights = weights;
-        public readonly T* Bias = bias;
-        public readonly T* Output = output;
-        public readonly long Plane = plane;
-        public readonly int Channels = channels;
-        public readonly bool Relu = relu;
-        public readonly T* Partial = partial;
-    }
-
-    /// <summary>
-    /// One tile at columns [at, at + W·Count) of the row, of which the first <paramref name="lanes"/> are stored. Not
-    /// inlined, and with no calls inside: inlined into the row loop (or with a call on the store path) the JIT kept the
-    /// accumulators in memory, stored back after every FMA (measured 2× slower).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TW>(T* input, in TileArguments a, int at, int lanes) where TW : struct, ITileWidth
-    {
-        int count = TSimd.Count;
-        T* bias = a.Bias;
-        TV a00 = TSimd.Splat(bias[0]), a10 = TSimd.Splat(bias[1]), a20 = TSimd.Splat(bias[2]), a30 = TSimd.Splat(bias[3]);
-        TV a01 = a00, a11 = a10, a21 = a20, a31 = a30, a02 = a00, a12 = a10, a22 = a20, a32 = a30;
-        int* offsets = a.Offsets;
-        T* w = a.Weights;
-        for (int t = 0; t < a.Taps; t++, w += B)
-        {
-            T* p = input + offsets[t];
-            TV x0 = TSimd.Load(p);
-            TV x1 = TW.Vectors >= 2 ? TSimd.Load(p + count) : default;
-            TV x2 = TW.Vectors >= 3 ? TSimd.Load(p + 2 * count) : default;
-            TV wk = TSimd.Splat(w[0]);
-            a00 = TSimd.Fma(wk, x0, a00);
-            if (TW.Vectors >= 2) a01 = TSimd.Fma(wk, x1, a01);
-            if (TW.Vectors >= 3) a02 = TSimd.Fma(wk, x2, a02);
-            wk = TSimd.Splat(w[1]);
-            a10 = TSimd.Fma(wk, x0, a10);
-            if (TW.Vectors >= 2) a11 = TSimd.Fma(wk, x1, a11);
-            if (TW.Vectors >= 3) a12 = TSimd.Fma(wk, x2, a12);
-            wk = TSimd.Splat(w[2]);
-            a20 = TSimd.Fma(wk, x0, a20);
-            if (TW.Vectors >= 2) a21 = TSimd.Fma(wk, x1, a21);
-            if (TW.Vectors >= 3) a22 = TSimd.Fma(wk, x2, a22);
-            wk = TSimd.Splat(w[3]);
-            a30 = TSimd.Fma(wk, x0, a30);
-            if (TW.Vectors >= 2) a31 = TSimd.Fma(wk, x1, a31);
-            if (TW.Vectors >= 3) a32 = TSimd.Fma(wk, x2, a32);
-        }
-        T* to = a.Output + at;
-        StoreChannel<TW>(to, a00, a01, a02, lanes, a);
-        if (a.Channels > 1) StoreChannel<TW>(to + a.Plane, a10, a11, a12, lanes, a);
-        if (a.Channels > 2) StoreChannel<TW>(to + 2 * a.Plane, a20, a21, a22, lanes, a);
-        if (a.Channels > 3) StoreChannel<TW>(to + 3 * a.Plane, a30, a31, a32, lanes, a);
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Activated<TRelu>(TV v) where TRelu : struct, IKernelSwitch =>
+        TRelu.On ? TSimd.MaxFast(TSimd.Splat(T.Zero), v) : v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreChannel<TW>(T* to, TV v0, TV v1, TV v2, int lanes, in TileArguments a) where TW : struct, ITileWidth
+    private static void StoreChannel<TRelu>(T* o0, T* o1, T* o2, TV v0, TV v1, TV v2) where TRelu : struct, IKernelSwitch
     {
-        int count = TSimd.Count;
-        StoreVector(to, v0, lanes, a);
-        if (TW.Vectors >= 2) StoreVector(to + count, v1, lanes - count, a);
-        if (TW.Vectors >= 3) StoreVector(to + 2 * count, v2, lanes - 2 * count, a);
+        TSimd.Store(o0, Activated<TRelu>(v0));
+        TSimd.Store(o1, Activated<TRelu>(v1));
+        TSimd.Store(o2, Activated<TRelu>(v2));
     }
 
-    /// <summary>Stores the first <paramref name="lanes"/> lanes (all when there are Count or more) after the ReLU if asked.</summary>
+    /// <summary>The first <paramref name="lanes"/> lanes, through a buffer (a call to a copy here would cost the accumulators their registers).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreVector(T* to, TV v, int lanes, in TileArguments a)
+    private static void StorePart<TRelu>(T* to, TV v, int lanes, T* partial) where TRelu : struct, IKernelSwitch
     {
-        if (a.Relu) v = TSimd.MaxFast(TSimd.Splat(T.Zero), v);
-        if (lanes >= TSimd.Count)
-        {
-            TSimd.Store(to, v);
-            return;
-        }
-        if (lanes <= 0) return;
-        TSimd.Store(a.Partial, v);
-        for (int i = 0; i < lanes; i++) to[i] = a.Partial[i];
+        TSimd.Store(partial, Activated<TRelu>(v));
+        for (int i = 0; i < lanes; i++) to[i] = partial[i];
     }
 }
