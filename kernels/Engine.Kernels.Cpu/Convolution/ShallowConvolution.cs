@@ -49,6 +49,7 @@ internal static unsafe class ShallowConvolution
     public static void Forward<T>(in ConvGeometry g, T* x, T* w, T* bias, T* y, CpuIsa isa, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (g.Problem() is { } problem) throw new ArgumentException($"ShallowConvolution: {problem} ({g}).");
         if (!Applies(g))
             throw new ArgumentException($"ShallowConvolution: the convolution needs one group, unit stride and dilation and at most {MaxTaps} taps C·kh·kw ({g}).");
         if (g.Batch == 0) return;
