@@ -73,7 +73,7 @@ public static unsafe class Convolution
             Winograd.Forward(g, x, w, bias, y, isa, relu);
             return;
         }
-        if (ShallowConvolution.Pays(g))
+        if (ShallowConvolution.Pays(g, ShallowConvolution.Lanes<T>(isa)))
         {
             ShallowConvolution.Forward(g, x, w, bias, y, isa, relu);
             return;

@@ -113,26 +113,28 @@ public class ShallowConvolutionTests
     [Fact]
     public void ConvolutionDispatchesShallowLayersToTheKernel()
     {
-        var g = new ConvGeometry(2, 3, 12, 10, 6, 3, 3, 1, 1, 1, 1, 0, 2);
-        Assert.True(ShallowConvolution.Pays(g));
-        Assert.False(ShallowConvolution.Pays(g with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0 }));
-        Assert.False(ShallowConvolution.Pays(g with { InChannels = 4 }));
-        Assert.False(ShallowConvolution.Pays(g with { StrideHeight = 2 }));
-        Assert.False(ShallowConvolution.Pays(g with { DilationWidth = 2 }));
-        Assert.False(ShallowConvolution.Pays(g with { InChannels = 6, Groups = 3 }));
+        var g = new ConvGeometry(2, 3, 12, 9, 6, 3, 3, 1, 1, 1, 1, 0, 1);
+        Assert.True(ShallowConvolution.Pays(g, 8));
+        Assert.False(ShallowConvolution.Pays(g, 16)); // rows 8 wide: narrower than a vector of 16
+        Assert.False(ShallowConvolution.Pays(g with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0 }, 8));
+        Assert.False(ShallowConvolution.Pays(g with { InChannels = 9 }, 8));
+        Assert.False(ShallowConvolution.Pays(g with { StrideHeight = 2 }, 8));
+        Assert.False(ShallowConvolution.Pays(g with { DilationWidth = 2 }, 8));
+        Assert.False(ShallowConvolution.Pays(g with { InChannels = 6, Groups = 3 }, 8));
         foreach (var isa in Paths)
             foreach (bool relu in new[] { false, true })
             {
-                var c = new ShallowCase(g, true, relu, 21);
+                var c = new ShallowCase(isa == CpuIsa.Avx512 ? g with { InWidth = 17 } : g, true, relu, 21);
+                Assert.True(ShallowConvolution.Pays(c.Geometry, ShallowConvolution.Lanes<float>(isa)));
                 var direct = ShallowCheck<float>.Run(c, isa);
                 Assert.Equal(direct, ShallowCheck<float>.ThroughConvolution(c, isa));
                 bool saved = ShallowConvolution.Enabled;
                 try
                 {
                     ShallowConvolution.Enabled = false;
-                    Assert.False(ShallowConvolution.Pays(g));
+                    Assert.False(ShallowConvolution.Pays(c.Geometry, 1));
                     var im2col = ShallowCheck<float>.ThroughConvolution(c, isa);
-                    ConvCheck<float>.Within("im2col vs shallow", im2col, direct, g, isa, 1e-5);
+                    ConvCheck<float>.Within("im2col vs shallow", im2col, direct, c.Geometry, isa, 1e-5);
                 }
                 finally
                 {
@@ -144,11 +146,11 @@ public class ShallowConvolutionTests
     [Fact]
     public void OtherConvolutionsAreRejectedWithTheGeometry()
     {
-        var deep = new ConvGeometry(1, 4, 8, 8, 2, 3, 3);
+        var deep = new ConvGeometry(1, 9, 8, 8, 2, 3, 3);
         var e = Assert.Throws<ArgumentException>(() => ShallowCheck<float>.Run(new ShallowCase(deep, false, false, 1), CpuIsa.Scalar));
         Assert.Contains("ShallowConvolution", e.Message);
-        Assert.Contains("InChannels = 4", e.Message);
-        Assert.Contains("32 taps", e.Message);
+        Assert.Contains("InChannels = 9", e.Message);
+        Assert.Contains("75 taps", e.Message);
         var strided = new ConvGeometry(1, 1, 8, 8, 2, 3, 3, 2, 2);
         e = Assert.Throws<ArgumentException>(() => ShallowCheck<float>.Run(new ShallowCase(strided, false, false, 1), CpuIsa.Avx512));
         Assert.Contains("StrideHeight = 2", e.Message);
