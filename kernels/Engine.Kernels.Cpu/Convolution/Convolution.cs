@@ -10,7 +10,7 @@ namespace Engine.Kernels.Cpu;
 /// convolution skips im2col: the image is the matrix. The transposed convolution is the input-gradient pass.
 /// A 3×3 unit-stride convolution with enough channels takes <see cref="Winograd"/> F(2×2, 3×3) instead, forward and
 /// input gradient (see <see cref="Winograd.PaysForward"/> and <see cref="Winograd.PaysBackwardData"/>); a shallow
-/// forward convolution (few input channels, see <see cref="ShallowConvolution.Pays"/>) takes the direct
+/// forward convolution (few input channels, see <see cref="ShallowConvolution.Pays{T}"/>) takes the direct
 /// <see cref="ShallowConvolution"/>.
 /// </summary>
 /// <remarks>
@@ -73,7 +73,7 @@ public static unsafe class Convolution
             Winograd.Forward(g, x, w, bias, y, isa, relu);
             return;
         }
-        if (ShallowConvolution.Pays(g, ShallowConvolution.Lanes<T>(isa)))
+        if (ShallowConvolution.Pays<T>(g, isa))
         {
             ShallowConvolution.Forward(g, x, w, bias, y, isa, relu);
             return;

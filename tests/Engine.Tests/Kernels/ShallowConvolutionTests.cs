@@ -109,30 +109,37 @@ public class ShallowConvolutionTests
         }
     }
 
-    /// <summary>A shallow layer takes the kernel through Convolution.Forward and ForwardRelu (same bits); turned off, im2col agrees within rounding.</summary>
+    /// <summary>
+    /// On the vector paths a shallow layer takes the kernel through Convolution.Forward and ForwardRelu (same bits); turned
+    /// off, im2col agrees within rounding. Narrow rows, the scalar path and other convolutions stay on im2col.
+    /// </summary>
     [Fact]
     public void ConvolutionDispatchesShallowLayersToTheKernel()
     {
         var g = new ConvGeometry(2, 3, 12, 9, 6, 3, 3, 1, 1, 1, 1, 0, 1);
-        Assert.True(ShallowConvolution.Pays(g, 8));
-        Assert.False(ShallowConvolution.Pays(g, 16)); // rows 8 wide: narrower than a vector of 16
-        Assert.False(ShallowConvolution.Pays(g with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0 }, 8));
-        Assert.False(ShallowConvolution.Pays(g with { InChannels = 9 }, 8));
-        Assert.False(ShallowConvolution.Pays(g with { StrideHeight = 2 }, 8));
-        Assert.False(ShallowConvolution.Pays(g with { DilationWidth = 2 }, 8));
-        Assert.False(ShallowConvolution.Pays(g with { InChannels = 6, Groups = 3 }, 8));
-        foreach (var isa in Paths)
+        var avx2 = CpuIsa.Avx2;
+        Assert.True(ShallowConvolution.Pays<float>(g, avx2));
+        Assert.True(ShallowConvolution.Pays<double>(g with { InWidth = 5 }, avx2)); // 4 columns: one vector of double
+        Assert.False(ShallowConvolution.Pays<float>(g with { InWidth = 8 }, avx2)); // 7 columns: narrower than a vector
+        Assert.False(ShallowConvolution.Pays<float>(g, CpuIsa.Avx512));
+        Assert.False(ShallowConvolution.Pays<float>(g, CpuIsa.Scalar));
+        Assert.False(ShallowConvolution.Pays<float>(g with { KernelHeight = 1, KernelWidth = 1, PadTop = 0, PadBottom = 0, PadLeft = 0, PadRight = 0 }, avx2));
+        Assert.False(ShallowConvolution.Pays<float>(g with { InChannels = 9 }, avx2));
+        Assert.False(ShallowConvolution.Pays<float>(g with { StrideHeight = 2 }, avx2));
+        Assert.False(ShallowConvolution.Pays<float>(g with { DilationWidth = 2 }, avx2));
+        Assert.False(ShallowConvolution.Pays<float>(g with { InChannels = 6, Groups = 3 }, avx2));
+        foreach (var isa in Paths.Where(p => p != CpuIsa.Scalar))
             foreach (bool relu in new[] { false, true })
             {
                 var c = new ShallowCase(isa == CpuIsa.Avx512 ? g with { InWidth = 17 } : g, true, relu, 21);
-                Assert.True(ShallowConvolution.Pays(c.Geometry, ShallowConvolution.Lanes<float>(isa)));
+                Assert.True(ShallowConvolution.Pays<float>(c.Geometry, isa));
                 var direct = ShallowCheck<float>.Run(c, isa);
                 Assert.Equal(direct, ShallowCheck<float>.ThroughConvolution(c, isa));
                 bool saved = ShallowConvolution.Enabled;
                 try
                 {
                     ShallowConvolution.Enabled = false;
-                    Assert.False(ShallowConvolution.Pays(c.Geometry, 1));
+                    Assert.False(ShallowConvolution.Pays<float>(c.Geometry, isa));
                     var im2col = ShallowCheck<float>.ThroughConvolution(c, isa);
                     ConvCheck<float>.Within("im2col vs shallow", im2col, direct, c.Geometry, isa, 1e-5);
                 }
