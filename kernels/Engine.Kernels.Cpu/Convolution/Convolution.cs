@@ -9,7 +9,9 @@ namespace Engine.Kernels.Cpu;
 /// folded back by col2im, weight gradient dW_g = Σ_images dY_g · X̂_gᵀ. A pointwise (1×1, stride 1, unpadded)
 /// convolution skips im2col: the image is the matrix. The transposed convolution is the input-gradient pass.
 /// A 3×3 unit-stride convolution with enough channels takes <see cref="Winograd"/> F(2×2, 3×3) instead, forward and
-/// input gradient (see <see cref="Winograd.PaysForward"/> and <see cref="Winograd.PaysBackwardData"/>).
+/// input gradient (see <see cref="Winograd.PaysForward"/> and <see cref="Winograd.PaysBackwardData"/>); a shallow
+/// forward convolution (few input channels, see <see cref="ShallowConvolution.Pays{T}"/>) takes the direct
+/// <see cref="ShallowConvolution"/>.
 /// </summary>
 /// <remarks>
 /// Pointers are to contiguous tensors laid out as <see cref="ConvGeometry"/> describes; the weight is
@@ -69,6 +71,11 @@ public static unsafe class Convolution
         if (Winograd.Applies(g) && Winograd.PaysForward(g))
         {
             Winograd.Forward(g, x, w, bias, y, isa, relu);
+            return;
+        }
+        if (ShallowConvolution.Pays<T>(g, isa))
+        {
+            ShallowConvolution.Forward(g, x, w, bias, y, isa, relu);
             return;
         }
         int blockSize = ColumnBlockSize<T>(g, g.Batch * g.Groups);
