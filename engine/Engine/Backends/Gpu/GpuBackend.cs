@@ -100,13 +100,34 @@ public sealed partial class GpuBackend : IBackend
     internal long HostToDeviceCopies => Interlocked.Read(ref _hostToDeviceCopies);
 
     /// <summary>
-    /// Of <see cref="DeviceToHostReads"/>, those made by <see cref="Gather"/> and <see cref="ScatterAdd"/>: their
-    /// kernels write a fault cell that the host reads back (a wait) to throw on an out-of-range index.
+    /// Of <see cref="DeviceToHostReads"/>, the reads of the index fault cell: <see cref="Gather"/> and
+    /// <see cref="ScatterAdd"/> queue their kernels without waiting, and the cell they write is read (throwing on an
+    /// out-of-range index) at the next <see cref="Synchronize"/> or <see cref="CopyToHost"/> after them — once, however
+    /// many gathers came before.
     /// </summary>
     internal long IndexRangeChecks => Interlocked.Read(ref _indexRangeChecks);
 
     /// <inheritdoc/>
-    public void Synchronize() => WaitForDevice();
+    public void Synchronize()
+    {
+        WaitForDevice();
+        CheckIndexFaults();
+    }
+
+    /// <summary>Where this device's gathers and scatter-adds report out-of-range indices; made on first use.</summary>
+    private IndexFaultCell IndexFaults => _indexFaults ??= new IndexFaultCell(Accelerator);
+
+    private IndexFaultCell? _indexFaults;
+
+    /// <summary>Reads the index fault cell when gathers or scatters were queued since the last read, and throws for a fault.</summary>
+    private void CheckIndexFaults()
+    {
+        if (_indexFaults is not { Pending: true } faults) return;
+        Interlocked.Increment(ref _indexRangeChecks);
+        Interlocked.Increment(ref _deviceToHostReads);
+        Interlocked.Increment(ref _hostSynchronizations);
+        faults.ThrowIfFaulted();
+    }
 
     /// <summary>Blocks until the device's queue is empty, and counts it.</summary>
     private void WaitForDevice()
@@ -137,6 +158,7 @@ public sealed partial class GpuBackend : IBackend
         Interlocked.Increment(ref _deviceToHostReads);
         WaitForDevice();
         ((GpuStorage)src).Bytes(byteOffset, dst.Length).CopyToCPU(dst);
+        CheckIndexFaults();
     }
 
     /// <inheritdoc/>
@@ -269,13 +291,13 @@ public sealed partial class GpuBackend : IBackend
         var (outer, axisLength, inner) = OperandLayout.Split3(x.Shape, axis, 1);
         long count = index.Shape[axis];
         var at = E<int>(index);
-        if (y.NumElements > 0) CountIndexRangeCheck();
+        var faults = IndexFaults;
         switch (x.DType)
         {
-            case DType.Float32: GpuIndexing.Gather(Accelerator, E<float>(x), outer, axisLength, inner, at, count, E<float>(y)); break;
-            case DType.Float64: GpuIndexing.Gather(Accelerator, E<double>(x), outer, axisLength, inner, at, count, E<double>(y)); break;
-            case DType.Int32: GpuIndexing.Gather(Accelerator, E<int>(x), outer, axisLength, inner, at, count, E<int>(y)); break;
-            default: GpuIndexing.Gather(Accelerator, E<byte>(x), outer, axisLength, inner, at, count, E<byte>(y)); break;
+            case DType.Float32: GpuIndexing.Gather(Accelerator, E<float>(x), outer, axisLength, inner, at, count, E<float>(y), faults); break;
+            case DType.Float64: GpuIndexing.Gather(Accelerator, E<double>(x), outer, axisLength, inner, at, count, E<double>(y), faults); break;
+            case DType.Int32: GpuIndexing.Gather(Accelerator, E<int>(x), outer, axisLength, inner, at, count, E<int>(y), faults); break;
+            default: GpuIndexing.Gather(Accelerator, E<byte>(x), outer, axisLength, inner, at, count, E<byte>(y), faults); break;
         }
     }
 
@@ -296,20 +318,11 @@ public sealed partial class GpuBackend : IBackend
         index = index.ContiguousView();
         var (outer, axisLength, inner) = OperandLayout.Split3(y.Shape, axis, 1);
         long count = index.Shape[axis];
-        if (src.NumElements > 0) CountIndexRangeCheck();
-        if (y.DType == DType.Float32) GpuIndexing.ScatterAdd(Accelerator, E<float>(y), outer, axisLength, inner, E<int>(index), count, E<float>(src));
-        else GpuIndexing.ScatterAdd(Accelerator, E<double>(y), outer, axisLength, inner, E<int>(index), count, E<double>(src));
+        if (y.DType == DType.Float32) GpuIndexing.ScatterAdd(Accelerator, E<float>(y), outer, axisLength, inner, E<int>(index), count, E<float>(src), IndexFaults);
+        else GpuIndexing.ScatterAdd(Accelerator, E<double>(y), outer, axisLength, inner, E<int>(index), count, E<double>(src), IndexFaults);
     }
 
     // ---- helpers ----
-
-    /// <summary>Counts the wait and the read of the fault cell that GpuIndexing makes after a gather or scatter.</summary>
-    private void CountIndexRangeCheck()
-    {
-        Interlocked.Increment(ref _indexRangeChecks);
-        Interlocked.Increment(ref _deviceToHostReads);
-        Interlocked.Increment(ref _hostSynchronizations);
-    }
 
     /// <summary>The device elements of <paramref name="t"/> from its offset to the end of its storage.</summary>
     private static ArrayView<T> V<T>(Tensor t) where T : unmanaged => ((GpuStorage)t.Storage).View<T>(t.Offset);
