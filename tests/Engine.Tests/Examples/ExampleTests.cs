@@ -38,6 +38,18 @@ public partial class ExampleTests
         Assert.True(accuracy > 0.85, $"accuracy {accuracy}");
     }
 
+    [Theory]
+    [InlineData(Engine.Examples.MnistSequence.Kind.Lstm)]
+    [InlineData(Engine.Examples.MnistSequence.Kind.Gru)]
+    [InlineData(Engine.Examples.MnistSequence.Kind.Transformer)]
+    public void MnistSequence(Engine.Examples.MnistSequence.Kind model)
+    {
+        var output = new StringWriter();
+        double accuracy = FinalMetric(output, Engine.Examples.MnistSequence.Run(
+            new Engine.Examples.MnistSequence.Options(model, Epochs: 2, TrainSamples: 4000, Verbose: 0), output));
+        Assert.True(accuracy > 0.75, $"{model} accuracy {accuracy}");
+    }
+
     [Fact]
     public void BinaryClassification()
     {
