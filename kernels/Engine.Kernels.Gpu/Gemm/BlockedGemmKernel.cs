@@ -214,22 +214,10 @@ internal static class BlockedGemmKernel
     private static void StoreBlock<T>(GemmProblem<T> problem, ArrayView<T> c, long cBase, int i, int j, MicroTile<T> block)
         where T : unmanaged, INumber<T>
     {
-        StoreRun(problem, c, cBase, i, j, block.Row0);
-        StoreRun(problem, c, cBase, i + 1, j, block.Row1);
-        StoreRun(problem, c, cBase, i + 2, j, block.Row2);
-        StoreRun(problem, c, cBase, i + 3, j, block.Row3);
-    }
-
-    /// <summary>Stores C(i, j..j+3), the elements that lie inside C.</summary>
-    private static void StoreRun<T>(GemmProblem<T> problem, ArrayView<T> c, long cBase, int i, int j, Quad<T> sums)
-        where T : unmanaged, INumber<T>
-    {
-        if (i >= problem.M) return;
-        long row = cBase + i * problem.Ldc;
-        if (j < problem.N) problem.Store(c, row + j, sums.V0);
-        if (j + 1 < problem.N) problem.Store(c, row + j + 1, sums.V1);
-        if (j + 2 < problem.N) problem.Store(c, row + j + 2, sums.V2);
-        if (j + 3 < problem.N) problem.Store(c, row + j + 3, sums.V3);
+        problem.StoreQuad(c, cBase, i, j, 1, block.Row0);
+        problem.StoreQuad(c, cBase, i + 1, j, 1, block.Row1);
+        problem.StoreQuad(c, cBase, i + 2, j, 1, block.Row2);
+        problem.StoreQuad(c, cBase, i + 3, j, 1, block.Row3);
     }
 }
 

@@ -68,6 +68,20 @@ public struct GemmProblem<T> where T : unmanaged, INumber<T>
     /// <summary>Element index of item <paramref name="item"/>'s C(0,0).</summary>
     internal readonly long CBase(long item, ArrayView<long> cOffsets) => COffset + (cOffsets.Length > 0 ? cOffsets[item] : Batch.COffset(item));
 
+    /// <summary>
+    /// Writes the four sums of <paramref name="sums"/> to C(i, j), C(i, j + step), C(i, j + 2·step), C(i, j + 3·step),
+    /// those that lie inside C: the bounds-checked store of the kernels' register tiles.
+    /// </summary>
+    internal readonly void StoreQuad(ArrayView<T> c, long cBase, int i, int j, int step, Quad<T> sums)
+    {
+        if (i >= M) return;
+        long row = cBase + i * Ldc;
+        if (j < N) Store(c, row + j, sums.V0);
+        if (j + step < N) Store(c, row + j + step, sums.V1);
+        if (j + 2 * step < N) Store(c, row + j + 2 * step, sums.V2);
+        if (j + 3 * step < N) Store(c, row + j + 3 * step, sums.V3);
+    }
+
     /// <summary>Writes C = alpha·sum + beta·C at <paramref name="index"/>; when beta is zero the old C is never read (it may be NaN).</summary>
     internal readonly void Store(ArrayView<T> c, long index, T sum)
     {

@@ -78,10 +78,10 @@ internal static class TiledGemmKernel
         }
 
         long cBase = problem.CBase(item, cOffsets);
-        StoreRow(problem, c, cBase, rowStart + ty, columnStart + tx, sums.Row0);
-        StoreRow(problem, c, cBase, rowStart + ty + 16, columnStart + tx, sums.Row1);
-        StoreRow(problem, c, cBase, rowStart + ty + 32, columnStart + tx, sums.Row2);
-        StoreRow(problem, c, cBase, rowStart + ty + 48, columnStart + tx, sums.Row3);
+        problem.StoreQuad(c, cBase, rowStart + ty, columnStart + tx, ThreadsPerSide, sums.Row0);
+        problem.StoreQuad(c, cBase, rowStart + ty + 16, columnStart + tx, ThreadsPerSide, sums.Row1);
+        problem.StoreQuad(c, cBase, rowStart + ty + 32, columnStart + tx, ThreadsPerSide, sums.Row2);
+        problem.StoreQuad(c, cBase, rowStart + ty + 48, columnStart + tx, ThreadsPerSide, sums.Row3);
     }
 
     /// <summary>
@@ -120,18 +120,6 @@ internal static class TiledGemmKernel
                 ? b[bBase + p * problem.BRowStride + j * problem.BColStride]
                 : T.Zero;
         }
-    }
-
-    /// <summary>Stores the micro-tile row of C row <paramref name="i"/> at columns j, j+16, j+32, j+48 that lie inside C.</summary>
-    private static void StoreRow<T>(GemmProblem<T> problem, ArrayView<T> c, long cBase, int i, int j, Quad<T> sums)
-        where T : unmanaged, INumber<T>
-    {
-        if (i >= problem.M) return;
-        long row = cBase + i * problem.Ldc;
-        if (j < problem.N) problem.Store(c, row + j, sums.V0);
-        if (j + 16 < problem.N) problem.Store(c, row + j + 16, sums.V1);
-        if (j + 32 < problem.N) problem.Store(c, row + j + 32, sums.V2);
-        if (j + 48 < problem.N) problem.Store(c, row + j + 48, sums.V3);
     }
 }
 

@@ -56,9 +56,7 @@ public static class ConvArbitraries
 [Properties(Arbitrary = [typeof(ConvArbitraries)], MaxTest = 60)]
 public class ConvolutionKernelTests
 {
-    private static readonly CpuIsa[] Paths = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    private static readonly CpuIsa[] Paths = IsaPaths.Executable;
 
     [Property]
     public void EveryPassMatchesTheReferenceInDouble(ConvCase c)

@@ -9,9 +9,7 @@ namespace Engine.Tests.Kernels;
 /// </summary>
 public sealed unsafe class ElementwiseTests
 {
-    private static readonly CpuIsa[] Paths = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    private static readonly CpuIsa[] Paths = IsaPaths.Executable;
 
     private static readonly float[] FloatSpecials =
         [0f, -0f, 1f, -1f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1e-40f, -1e-40f, 88.7f, -87.5f, 100f, -100f];

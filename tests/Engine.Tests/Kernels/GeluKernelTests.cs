@@ -13,9 +13,7 @@ public sealed class GeluKernelTests(ITestOutputHelper output)
     private const double FloatBound = 5e-7;
     private const double FloatSmallestNormal = 1.1754943508222875e-38;
 
-    private static readonly CpuIsa[] Paths = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    private static readonly CpuIsa[] Paths = IsaPaths.Executable;
 
     /// <summary>Every 1021st float bit pattern with |x| ≤ 6, both signs (≈ 2.1·10^6 inputs), in a shuffled order.</summary>
     private static float[] CentralSweep()

@@ -5,9 +5,7 @@ namespace Engine.Tests.Kernels;
 /// <summary>Shapes, values and CPU paths for the reduction and softmax tests (AVX-512 always runs: it is emulated where missing).</summary>
 internal static class ReductionTestData
 {
-    public static readonly CpuIsa[] Executable = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    public static readonly CpuIsa[] Executable = IsaPaths.Executable;
 
     // Sizes mixing primes, powers of two and their neighbours, so vector tails and blocks all get hit.
     private static readonly int[] Sizes = [1, 2, 3, 5, 7, 8, 9, 13, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 256, 257, 300];

@@ -48,9 +48,7 @@ public static class ShallowArbitraries
 [Collection(nameof(GlobalKernelSettings))]
 public class ShallowConvolutionTests
 {
-    private static readonly CpuIsa[] Paths = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    private static readonly CpuIsa[] Paths = IsaPaths.Executable;
 
     [Property]
     public void ForwardMatchesTheReferenceInDouble(ShallowCase c)

@@ -46,9 +46,7 @@ public static class WinogradArbitraries
 [Collection(nameof(GlobalKernelSettings))]
 public class WinogradTests
 {
-    private static readonly CpuIsa[] Paths = IsaDispatch.Avx2Supported
-        ? [CpuIsa.Scalar, CpuIsa.Avx2, CpuIsa.Avx512]
-        : [CpuIsa.Scalar, CpuIsa.Avx512];
+    private static readonly CpuIsa[] Paths = IsaPaths.Executable;
 
     [Property]
     public void ForwardMatchesTheReferenceInDouble(WinogradCase c)

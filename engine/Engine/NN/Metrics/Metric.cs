@@ -82,8 +82,7 @@ public enum AccuracyKind
 /// <param name="name">The name in logs.</param>
 public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name = "accuracy") : Metric
 {
-    private readonly DeviceCounters _correct = new(1);
-    private long _total;
+    private readonly DeviceMean _correct = new();
 
     /// <inheritdoc/>
     public override string Name => name;
@@ -102,8 +101,7 @@ public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name 
             AccuracyKind.Categorical => prediction.ArgMax(-1).Eq(target.ArgMax(-1)),
             _ => prediction.Gt(0.5).Eq(AsPredictionShape(target, prediction).Gt(0.5)),
         };
-        _correct.Add(correct.To(DType.Float64).Sum());
-        _total += correct.NumElements;
+        _correct.Add(correct.To(DType.Float64).Sum(), correct.NumElements);
     }
 
     private static AccuracyKind Resolve(Tensor target, Tensor prediction)
@@ -116,18 +114,10 @@ public sealed class Accuracy(AccuracyKind kind = AccuracyKind.Auto, string name 
     /// <inheritdoc/>
     public override double Result() => Reading().Read();
 
-    internal override MetricReading Reading()
-    {
-        long total = _total;
-        return _correct.Reading(c => total == 0 ? 0 : c[0] / total);
-    }
+    internal override MetricReading Reading() => _correct.Reading();
 
     /// <inheritdoc/>
-    public override void Reset()
-    {
-        _correct.Reset();
-        _total = 0;
-    }
+    public override void Reset() => _correct.Reset();
 }
 
 /// <summary>Counts of a binary classifier at threshold 0.5.</summary>
@@ -259,8 +249,7 @@ public sealed class Auc(int thresholds = 200) : Metric
 /// <param name="squared">Squared rather than absolute.</param>
 public sealed class MeanError(bool squared) : Metric
 {
-    private readonly DeviceCounters _sum = new(1);
-    private long _count;
+    private readonly DeviceMean _error = new();
 
     /// <inheritdoc/>
     public override string Name => squared ? "mean_squared_error" : "mean_absolute_error";
@@ -270,23 +259,14 @@ public sealed class MeanError(bool squared) : Metric
     {
         using var scope = Autograd.NoGrad();
         var error = prediction - AsPredictionShape(target, prediction);
-        _sum.Add((squared ? error.Square() : error.Abs()).Sum());
-        _count += error.NumElements;
+        _error.Add((squared ? error.Square() : error.Abs()).Sum(), error.NumElements);
     }
 
     /// <inheritdoc/>
     public override double Result() => Reading().Read();
 
-    internal override MetricReading Reading()
-    {
-        long count = _count;
-        return _sum.Reading(s => count == 0 ? 0 : s[0] / count);
-    }
+    internal override MetricReading Reading() => _error.Reading();
 
     /// <inheritdoc/>
-    public override void Reset()
-    {
-        _sum.Reset();
-        _count = 0;
-    }
+    public override void Reset() => _error.Reset();
 }

@@ -39,6 +39,39 @@ internal sealed class DeviceCounters(int length)
 }
 
 /// <summary>
+/// A mean whose sum stays on the device and whose count (known from the shapes) on the host: accuracy (correct
+/// predictions over predictions) and the mean errors (summed error over outputs). 0 before the first batch.
+/// </summary>
+internal sealed class DeviceMean
+{
+    private readonly DeviceCounters _sum = new(1);
+    private long _count;
+
+    /// <summary>Adds one batch: its summed values (one element, on the batches' device) and how many values they sum.</summary>
+    /// <param name="sum">The batch's sum.</param>
+    /// <param name="count">Values in the sum.</param>
+    public void Add(Tensor sum, long count)
+    {
+        _sum.Add(sum);
+        _count += count;
+    }
+
+    /// <summary>Forgets every batch.</summary>
+    public void Reset()
+    {
+        _sum.Reset();
+        _count = 0;
+    }
+
+    /// <summary>A reading of the mean as it is now.</summary>
+    public MetricReading Reading()
+    {
+        long count = _count;
+        return _sum.Reading(s => count == 0 ? 0 : s[0] / count);
+    }
+}
+
+/// <summary>
 /// A metric's value at one moment whose inputs may still be on the device: counters (or none) and the host formula
 /// that turns them into the value. <see cref="ReadAll"/> brings the counters of many readings back in one copy per
 /// device, so reading every log of a batch waits for the device once.
