@@ -73,7 +73,7 @@ public class AttentionLayerTests
             Split(Project(key, "key"), 3), Split(Project(value, "value"), 4), causal: causal);
         var expected = Project(heads.Permute(0, 2, 1, 3).Reshape(2, 4, 8), "attention_output");
         var (e, a) = (expected.ToArray<float>(), actual.ToArray<float>());
-        for (int i = 0; i < e.Length; i++) Assert.Equal(e[i], a[i], 5);
+        for (int i = 0; i < e.Length; i++) Assert.Equal(e[i], a[i], 1e-5f);
         Assert.Equal(6 * 6 + 6 + (inputs > 2 ? 9 : inputs > 1 ? 8 : 6) * 6 + 6 + (inputs > 1 ? 8 : 6) * 8 + 8 + 8 * 5 + 5, layer.ParameterCount);
     }
 
