@@ -17,6 +17,7 @@ GPU in float32 with TF32 off (cuBLAS and cuDNN), each timed call ending with tor
 import contextlib
 import ctypes
 import io
+import os
 import json
 import sys
 import time
@@ -232,7 +233,6 @@ def torch_cnn_step(torch, case, dtype, gen):
 def mnist_train_digits(torch):
     """The bundled 8,000 training digits (data/mnist, gzipped IDX) as float [N, 1, 28, 28] in [0, 1] and int64 labels."""
     import gzip
-    import os
     folder = os.path.join(os.environ.get("ENGINE_REPO", "."), "data", "mnist")
     with gzip.open(os.path.join(folder, "train-images-idx3-ubyte.gz")) as f:
         images = f.read()[16:]
@@ -334,6 +334,8 @@ def main():
         device = sys.argv[sys.argv.index("--device") + 1]
     device = "cuda:0" if device == "cuda" else device
     info["device"] = device
+    # glibc keeps freed blocks when the bench sets these (see PythonReference.cs): no page faults per call.
+    info["mallocMmapThreshold"] = os.environ.get("MALLOC_MMAP_THRESHOLD_", "default")
     on_gpu = device.startswith("cuda")
     np = None if on_gpu else import_numpy(threads, info, notes)
     torch = import_torch(threads, info, notes, device)
