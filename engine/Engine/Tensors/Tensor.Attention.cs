@@ -46,7 +46,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>The attention as MatMul, Where, Softmax, Dropout and MatMul (materialises the scores and their graph).</summary>
-    private Tensor ComposedAttention(Tensor key, Tensor value, Tensor? mask, bool causal, double factor, double dropout, Generator? generator)
+    internal Tensor ComposedAttention(Tensor key, Tensor value, Tensor? mask, bool causal, double factor, double dropout, Generator? generator)
     {
         const string op = "ScaledDotProductAttention";
         var scores = MatMul(key.Transpose(-2, -1)) * factor;

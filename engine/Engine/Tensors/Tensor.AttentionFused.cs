@@ -92,7 +92,7 @@ public sealed partial class Tensor
             0 => new AttentionMask(full, 1, 0, 0, full.Strides[rank], full.Strides[rank + 1]),
             1 => new AttentionMask(full, factors[0].Size, 0, factors[0].Stride, full.Strides[rank], full.Strides[rank + 1]),
             2 => new AttentionMask(full, factors[1].Size, factors[0].Stride, factors[1].Stride, full.Strides[rank], full.Strides[rank + 1]),
-            _ => new AttentionMask(full.Contiguous(), 1, 0, (long)lq * lk, lk, 1),
+            _ => new AttentionMask(full.Contiguous(), 1, (long)lq * lk, 0, lk, 1),
         };
     }
 

@@ -11,7 +11,8 @@ internal readonly struct AttentionProblem(long batch, long queries, long keys, i
     public readonly int Features = features, ValueFeatures = valueFeatures;
     public readonly int MaskKind = (int)maskKind;
     public readonly long Heads = mask.Heads, MaskOuter = mask.OuterStride, MaskHead = mask.HeadStride, MaskRow = mask.RowStride, MaskColumn = mask.ColumnStride;
-    public readonly bool Causal = causal;
+    // An int, not a bool: kernel parameters must be blittable.
+    public readonly int Causal = causal ? 1 : 0;
 
     /// <summary>Query blocks per batch item.</summary>
     public long QueryBlocks => (Queries + AttentionTile.Block - 1) / AttentionTile.Block;
@@ -27,7 +28,7 @@ internal readonly struct AttentionProblem(long batch, long queries, long keys, i
     /// the lowest value while every row keeps key 0 with a finite score, so they add exactly 0 and are skipped. With
     /// another mask a row may be fully masked and then averages all Lk keys, so every key is visited.
     /// </summary>
-    public long KeyEnd(long q0) => Causal && MaskKind == 0 ? Math.Min(Keys, q0 + AttentionTile.Block) : Keys;
+    public long KeyEnd(long q0) => Causal != 0 && MaskKind == 0 ? Math.Min(Keys, q0 + AttentionTile.Block) : Keys;
 }
 
 /// <summary>The tile sizes of the attention kernel.</summary>
@@ -123,7 +124,7 @@ internal static class AttentionKernel<T, TMath> where T : unmanaged where TMath 
         TMath m = default;
         if (query >= p.Queries) return m.Constant(0);
         if (key >= p.Keys) return m.Constant(double.NegativeInfinity);
-        if (p.Causal && key > query) score = lowest;
+        if (p.Causal != 0 && key > query) score = lowest;
         if (p.MaskKind == (int)AttentionMaskKind.Bool)
         {
             if (boolMask[p.MaskOffset(b, query, key)] == 0) score = lowest;
