@@ -37,8 +37,8 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// dQ, dK, dV from the saved log-sum-exp: S is recomputed with the forward's masking, P = exp(S − L) renormalised per
-    /// row (a fully masked row has L = lowest, so exp(S − L) = 1 there and the renormalisation gives the forward's 1/Lk),
+    /// dQ, dK, dV from the saved log-sum-exp: S is recomputed with the forward's masking, P = exp(S − L), renormalised per
+    /// row when there is a mask (a fully masked row has L = lowest, so exp(S − L) = 1 there and the renormalisation gives the forward's 1/Lk),
     /// dV = Pᵀ·dO, dS = P∘(dO·Vᵀ − rowsum(dO∘O)), zero where a key is hidden (the composed op's Where passes no
     /// gradient there), dQ = dS·K·scale, dK = dSᵀ·Q·scale.
     /// </summary>
@@ -48,7 +48,8 @@ public sealed partial class Tensor
         Tensor q = node.Input(0), k = node.Input(1), v = node.Input(2), o = node.Output;
         var visible = saved.Causal ? CausalMask(q.Shape[-2], k.Shape[-2], q.Device) : null;
         var p = (MaskedScores(q, k, saved, visible) - saved.LogSumExp.Unsqueeze(-1)).Exp();
-        p /= p.Sum(-1, keepDims: true);
+        // Only a mask can hide every key of a row (causal alone keeps key 0), so only then is P renormalised.
+        if (saved.Mask is not null) p /= p.Sum(-1, keepDims: true);
         var dS = p * (g.MatMul(v.Transpose(-2, -1)) - (g * o).Sum(-1, keepDims: true));
         if (visible is not null) dS = Where(visible, dS, 0);
         if (saved.Mask is { DType: DType.Bool }) dS = Where(saved.Mask, dS, 0);
@@ -63,7 +64,8 @@ public sealed partial class Tensor
     /// <summary>Q·Kᵀ·scale with the forward's masking: causal and bool masks set the lowest value, an additive mask is added after.</summary>
     private static Tensor MaskedScores(Tensor q, Tensor k, AttentionSaved saved, Tensor? visible)
     {
-        var scores = q.MatMul(k.Transpose(-2, -1)) * saved.Scale;
+        // Scaling Q (Lq·d elements) rather than the scores (Lq·Lk) rounds differently by an ulp, which P tolerates.
+        var scores = (q * saved.Scale).MatMul(k.Transpose(-2, -1));
         double lowest = q.DType == DType.Float64 ? double.MinValue : float.MinValue;
         if (visible is not null) scores = Where(visible, scores, lowest);
         if (saved.Mask is null) return scores;

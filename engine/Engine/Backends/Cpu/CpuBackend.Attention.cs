@@ -18,9 +18,10 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>
-    /// Per batch item, the composed op's steps on one reused [Lq, Lk] scratch: the GEMM Q·Kᵀ, then ·scale, the masks
-    /// and the row softmax in place (the same kernels and roundings as MatMul, the scalar multiply, Where and Softmax),
-    /// then the GEMM P·V; L = max − log P[argmax], since P at the row's maximum is exactly 1/Σ exp(s − max).
+    /// Per batch item, the composed op's steps on one reused [Lq, Lk] scratch: the GEMM Q·Kᵀ with the scale as its
+    /// alpha (one rounding of the product, as the composed op's separate multiply for d within one GEMM depth block),
+    /// the masks, the row softmax in place with the Softmax kernel, then the GEMM P·V; L = max − log P[argmax], since P
+    /// at the row's maximum is exactly 1/Σ exp(s − max).
     /// </summary>
     private static void AttentionForwardTyped<T>(Tensor query, Tensor key, Tensor value, AttentionMask? mask, bool causal, double scale,
         Tensor output, Tensor logSumExp) where T : unmanaged, IFloatingPointIeee754<T>
@@ -29,55 +30,60 @@ public sealed unsafe partial class CpuBackend
         int batch = query.Shape[0], lq = query.Shape[1], lk = key.Shape[1], d = query.Shape[2], dv = value.Shape[2];
         if (batch == 0 || lq == 0) return;
         var scratch = new T[(long)lq * lk];
+        var argmax = new int[lq];
         fixed (T* scores = scratch)
+        fixed (int* at = argmax)
         {
             T* q = Ptr<T>(query), k = Ptr<T>(key), v = Ptr<T>(value), o = Ptr<T>(output), lse = Ptr<T>(logSumExp);
             for (int b = 0; b < batch; b++)
             {
-                Gemm.Run(lq, lk, d, T.One, q + (long)b * lq * d, d, 1, k + (long)b * lk * d, 1, d, T.Zero, scores, lk);
-                MaskScores(scores, b, lq, lk, T.CreateTruncating(scale), causal, mask);
-                RowSoftmax(scores, lq, lk, lse + (long)b * lq);
+                Gemm.Run(lq, lk, d, T.CreateTruncating(scale), q + (long)b * lq * d, d, 1, k + (long)b * lk * d, 1, d, T.Zero, scores, lk);
+                if (causal) HideFutureKeys(scores, lq, lk);
+                if (mask is not null) ApplyMask(scores, b, lq, lk, mask);
+                RowSoftmax(scores, lq, lk, at, lse + (long)b * lq);
                 if (dv > 0) Gemm.Run(lq, dv, lk, T.One, scores, lk, 1, v + (long)b * lk * dv, dv, 1, T.Zero, o + (long)b * lq * dv, dv);
             }
         }
     }
 
-    /// <summary>s·scale, then the lowest value where the causal mask or a bool mask hides the key, then + an additive mask.</summary>
-    private static void MaskScores<T>(T* scores, int b, int lq, int lk, T scale, bool causal, AttentionMask? mask)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static T Lowest<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.CreateTruncating(typeof(T) == typeof(float) ? float.MinValue : double.MinValue);
+
+    /// <summary>The lowest value at key j &gt; query i.</summary>
+    private static void HideFutureKeys<T>(T* scores, int lq, int lk) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T lowest = T.CreateTruncating(typeof(T) == typeof(float) ? float.MinValue : double.MinValue);
-        byte* hidden = mask is { IsBool: true } ? Ptr<byte>(mask.Values) : null;
-        T* added = mask is { IsBool: false } ? Ptr<T>(mask.Values) : null;
+        T lowest = Lowest<T>();
+        for (int i = 0; i + 1 < lk && i < lq; i++) new Span<T>(scores + (long)i * lk + i + 1, lk - i - 1).Fill(lowest);
+    }
+
+    /// <summary>A bool mask's false entries set the lowest value; an additive mask is added.</summary>
+    private static void ApplyMask<T>(T* scores, int b, int lq, int lk, AttentionMask mask) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T lowest = Lowest<T>();
+        long column = mask.ColumnStride;
         for (int i = 0; i < lq; i++)
         {
             T* row = scores + (long)i * lk;
-            for (int j = 0; j < lk; j++)
+            long start = mask.Offset(b, i, 0);
+            if (mask.IsBool)
             {
-                T s = row[j] * scale;
-                if (causal && j > i) s = lowest;
-                if (hidden != null && hidden[mask!.Offset(b, i, j)] == 0) s = lowest;
-                if (added != null) s += added[mask!.Offset(b, i, j)];
-                row[j] = s;
+                byte* allowed = Ptr<byte>(mask.Values) + start;
+                for (int j = 0; j < lk; j++) if (allowed[j * column] == 0) row[j] = lowest;
+            }
+            else
+            {
+                T* added = Ptr<T>(mask.Values) + start;
+                for (int j = 0; j < lk; j++) row[j] += added[j * column];
             }
         }
     }
 
     /// <summary>Softmax of each row in place with the Softmax kernel, and each row's log-sum-exp.</summary>
-    private static void RowSoftmax<T>(T* scores, int lq, int lk, T* lse) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void RowSoftmax<T>(T* scores, int lq, int lk, int* argmax, T* lse) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var maxima = new (T Max, int At)[lq];
-        for (int i = 0; i < lq; i++) maxima[i] = RowMax(scores + (long)i * lk, lk);
+        Kernels.Cpu.ArgReduce.Apply(ArgReduceOp.ArgMax, scores, lq, lk, 1, argmax);
+        for (int i = 0; i < lq; i++) lse[i] = scores[(long)i * lk + argmax[i]];
         Kernels.Cpu.Softmax.Apply(scores, lq, lk, 1, scores, log: false);
-        for (int i = 0; i < lq; i++)
-            lse[i] = maxima[i].Max - T.Log(scores[(long)i * lk + maxima[i].At]);
-    }
-
-    private static (T Max, int At) RowMax<T>(T* row, int length) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int at = 0;
-        for (int j = 1; j < length; j++)
-            if (row[j] > row[at]) at = j;
-        return (row[at], at);
+        for (int i = 0; i < lq; i++) lse[i] -= T.Log(scores[(long)i * lk + argmax[i]]);
     }
 }
