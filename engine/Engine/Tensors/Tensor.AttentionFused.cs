@@ -51,8 +51,12 @@ public sealed partial class Tensor
         // Only a mask can hide every key of a row (causal alone keeps key 0), so only then is P renormalised.
         if (saved.Mask is not null) p /= p.Sum(-1, keepDims: true);
         var dS = p * (g.MatMul(v.Transpose(-2, -1)) - (g * o).Sum(-1, keepDims: true));
-        if (visible is not null) dS = Where(visible, dS, 0);
-        if (saved.Mask is { DType: DType.Bool }) dS = Where(saved.Mask, dS, 0);
+        if (saved.Mask is { DType: DType.Bool })
+        {
+            // Causal alone leaves P exactly 0 at hidden keys; a bool mask can hide a whole row, where P is 1/Lk.
+            if (visible is not null) dS = Where(visible, dS, 0);
+            dS = Where(saved.Mask, dS, 0);
+        }
         return
         [
             node.NeedsGrad(0) ? dS.MatMul(k) * saved.Scale : null,
