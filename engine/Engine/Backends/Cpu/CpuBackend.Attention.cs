@@ -27,21 +27,42 @@ public sealed unsafe partial class CpuBackend
         Tensor output, Tensor logSumExp) where T : unmanaged, IFloatingPointIeee754<T>
     {
         query = query.ContiguousView(); key = key.ContiguousView(); value = value.ContiguousView();
-        int batch = query.Shape[0], lq = query.Shape[1], lk = key.Shape[1], d = query.Shape[2], dv = value.Shape[2];
-        if (batch == 0 || lq == 0) return;
-        var scratch = new T[(long)lq * lk];
-        var argmax = new int[lq];
+        var problem = new AttentionItems<T>(Ptr<T>(query), Ptr<T>(key), Ptr<T>(value), Ptr<T>(output), Ptr<T>(logSumExp),
+            query.Shape[1], key.Shape[1], query.Shape[2], value.Shape[2], T.CreateTruncating(scale), causal, mask);
+        int batch = query.Shape[0];
+        if (batch == 0 || problem.Lq == 0) return;
+        // Like the batched GEMM: several items at once on the kernel threads, each range with its own scratch.
+        if (KernelThreads.Count > 1 && batch > 1) KernelThreads.ForRange(batch, 1, (start, end) => RunAttentionItems(problem, start, end));
+        else RunAttentionItems(problem, 0, batch);
+        GC.KeepAlive(query); GC.KeepAlive(key); GC.KeepAlive(value);
+    }
+
+    /// <summary>The operands and sizes of one attention forward, for the item loop.</summary>
+    private readonly struct AttentionItems<T>(T* q, T* k, T* v, T* o, T* lse, int lq, int lk, int d, int dv, T scale, bool causal,
+        AttentionMask? mask) where T : unmanaged
+    {
+        public readonly T* Q = q, K = k, V = v, O = o, Lse = lse;
+        public readonly int Lq = lq, Lk = lk, D = d, Dv = dv;
+        public readonly T Scale = scale;
+        public readonly bool Causal = causal;
+        public readonly AttentionMask? Mask = mask;
+    }
+
+    private static void RunAttentionItems<T>(AttentionItems<T> p, long start, long end) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var scratch = new T[(long)p.Lq * p.Lk];
+        var argmax = new int[p.Lq];
         fixed (T* scores = scratch)
         fixed (int* at = argmax)
         {
-            T* q = Ptr<T>(query), k = Ptr<T>(key), v = Ptr<T>(value), o = Ptr<T>(output), lse = Ptr<T>(logSumExp);
-            for (int b = 0; b < batch; b++)
+            for (long b = start; b < end; b++)
             {
-                Gemm.Run(lq, lk, d, T.CreateTruncating(scale), q + (long)b * lq * d, d, 1, k + (long)b * lk * d, 1, d, T.Zero, scores, lk);
-                if (causal) HideFutureKeys(scores, lq, lk);
-                if (mask is not null) ApplyMask(scores, b, lq, lk, mask);
-                RowSoftmax(scores, lq, lk, at, lse + (long)b * lq);
-                if (dv > 0) Gemm.Run(lq, dv, lk, T.One, scores, lk, 1, v + (long)b * lk * dv, dv, 1, T.Zero, o + (long)b * lq * dv, dv);
+                Gemm.Run(p.Lq, p.Lk, p.D, p.Scale, p.Q + b * p.Lq * p.D, p.D, 1, p.K + b * p.Lk * p.D, 1, p.D, T.Zero, scores, p.Lk);
+                if (p.Causal) HideFutureKeys(scores, p.Lq, p.Lk);
+                if (p.Mask is not null) ApplyMask(scores, b, p.Lq, p.Lk, p.Mask);
+                RowSoftmax(scores, p.Lq, p.Lk, at, p.Lse + b * p.Lq);
+                if (p.Dv > 0)
+                    Gemm.Run(p.Lq, p.Dv, p.Lk, T.One, scores, p.Lk, 1, p.V + b * p.Lk * p.Dv, p.Dv, 1, T.Zero, p.O + b * p.Lq * p.Dv, p.Dv);
             }
         }
     }
@@ -57,7 +78,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>A bool mask's false entries set the lowest value; an additive mask is added.</summary>
-    private static void ApplyMask<T>(T* scores, int b, int lq, int lk, AttentionMask mask) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ApplyMask<T>(T* scores, long b, int lq, int lk, AttentionMask mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T lowest = Lowest<T>();
         long column = mask.ColumnStride;
