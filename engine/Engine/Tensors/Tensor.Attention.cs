@@ -5,8 +5,10 @@ public sealed partial class Tensor
     /// <summary>
     /// Scaled dot-product attention with this tensor as the queries: softmax(Q·Kᵀ·scale + mask)·V over the last two
     /// axes, the leading (batch, head) axes broadcast as in <see cref="MatMul"/>. Q is [..., Lq, d], K [..., Lk, d],
-    /// V [..., Lk, dv]; the result is [..., Lq, dv]. Composed of MatMul, Where and Softmax, so it runs and
-    /// differentiates on every device.
+    /// V [..., Lk, dv]; the result is [..., Lq, dv]. Without dropout it is one fused backend primitive
+    /// (<see cref="Backends.IBackend.AttentionForward"/>: no [Lq, Lk] scores kept) whose gradient recomputes the scores
+    /// from the saved row log-sum-exp; with dropout (or a mask that requires grad, or d or dv above the device's limit)
+    /// it is composed of MatMul, Where, Softmax and Dropout. Either way it runs and differentiates on every device.
     /// </summary>
     /// <remarks>
     /// Masked positions get the dtype's lowest finite score rather than −∞, so a query whose keys are all masked
@@ -39,6 +41,14 @@ public sealed partial class Tensor
         if (!(dropout >= 0 && dropout <= 1))
             throw new ArgumentOutOfRangeException(nameof(dropout), dropout, $"{op}: dropout must be in [0, 1].");
 
+        if (dropout == 0 && TryFusedAttention(key, value, mask, causal, factor, out var fused)) return fused;
+        return ComposedAttention(key, value, mask, causal, factor, dropout, generator);
+    }
+
+    /// <summary>The attention as MatMul, Where, Softmax, Dropout and MatMul (materialises the scores and their graph).</summary>
+    internal Tensor ComposedAttention(Tensor key, Tensor value, Tensor? mask, bool causal, double factor, double dropout, Generator? generator)
+    {
+        const string op = "ScaledDotProductAttention";
         var scores = MatMul(key.Transpose(-2, -1)) * factor;
         double lowest = DType == DType.Float64 ? double.MinValue : float.MinValue;
         if (causal) scores = Where(CausalMask(Shape[-2], key.Shape[-2], Device), scores, lowest);

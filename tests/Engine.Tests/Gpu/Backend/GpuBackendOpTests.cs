@@ -83,6 +83,10 @@ public sealed class GpuBackendOpTests
             x => x[0].ScaledDotProductAttention(x[1], x[2], causal: true)),
         new("attention-mask-broadcast", (g, d) => [R(g, d, 2, 4, 3), R(g, d, 1, 6, 3), R(g, d, 1, 6, 5), R(g, d, 2, 1, 6)],
             x => x[0].ScaledDotProductAttention(x[1], x[2], mask: x[3].Gt(-1))),
+        new("attention-additive-mask-over-heads", (g, d) => [R(g, d, 2, 2, 5, 3), R(g, d, 2, 2, 7, 3), R(g, d, 2, 2, 7, 4), R(g, d, 2, 1, 5, 7)],
+            x => x[0].ScaledDotProductAttention(x[1], x[2], mask: x[3].Detach())),
+        new("attention-fully-masked-rows", (g, d) => [R(g, d, 2, 6, 3), R(g, d, 2, 5, 3), R(g, d, 2, 5, 2), R(g, d, 6, 1)],
+            x => x[0].ScaledDotProductAttention(x[1], x[2], mask: x[3].Gt(0), causal: true)),
         // views, joining, indexing
         new("permute-contiguous", (g, d) => [R(g, d, 2, 3, 4, 5)], x => x[0].Permute(3, 1, 0, 2).Contiguous()),
         new("slice-step", (g, d) => [R(g, d, 9, 7)], x => x[0].Slice(0, 1, 9, 3).Contiguous()),
