@@ -27,6 +27,7 @@ public class FusedAttentionTests
     [Property]
     public void Gradients_equal_the_composed_path(AttentionCase c)
     {
+        using var fusing = Tensor.ForceFusedAttention(); // the CPU fuses only while not recording gradients unless forced
         var (fq, fk, fv) = Backward(c, fused: true);
         var (cq, ck, cv) = Backward(c, fused: false);
         AssertClose(cq, fq, 1e-10, $"dQ of {c}");
@@ -37,6 +38,7 @@ public class FusedAttentionTests
     [Property(MaxTest = 20)]
     public void Gradients_match_finite_differences_with_a_constant_additive_mask(AttentionGradCase g)
     {
+        using var fusing = Tensor.ForceFusedAttention(); // the CPU fuses only while not recording gradients unless forced
         var c = g.Case;
         var mask = c.Mask == AttentionMask.None ? null : c.MaskTensor(DType.Float64);
         GradCheck.Assert(t => t[0].ScaledDotProductAttention(t[1], t[2], mask, c.Causal),
@@ -46,6 +48,7 @@ public class FusedAttentionTests
     [Fact]
     public void Fully_masked_rows_average_the_values_and_their_gradients_match()
     {
+        using var fusing = Tensor.ForceFusedAttention(); // the CPU fuses only while not recording gradients unless forced
         // Rows 1 and 3 of the [4, 1] mask hide every key; with causal the others keep keys 0..i.
         var q = Tensor.Uniform(new Shape(2, 4, 3), -1, 1, DType.Float64, new Generator(1));
         var k = Tensor.Uniform(new Shape(2, 5, 3), -1, 1, DType.Float64, new Generator(2));
@@ -90,6 +93,7 @@ public class FusedAttentionTests
     [Fact]
     public void Broadcast_keys_get_their_gradient_summed()
     {
+        using var fusing = Tensor.ForceFusedAttention(); // the CPU fuses only while not recording gradients unless forced
         // Keys and values [1, Lk, d] shared by a batch of 3 queries: the fused op expands them.
         var q = Tensor.Uniform(new Shape(3, 2, 4), -1, 1, DType.Float64, new Generator(8));
         var k = Tensor.Uniform(new Shape(1, 5, 4), -1, 1, DType.Float64, new Generator(9));
@@ -114,11 +118,27 @@ public class FusedAttentionTests
     [Fact]
     public void Without_dropout_the_graph_holds_one_node_instead_of_the_scores()
     {
+        using var fusing = Tensor.ForceFusedAttention(); // the CPU fuses only while not recording gradients unless forced
         var q = Tensor.Uniform(new Shape(2, 3, 2), -1, 1, DType.Float64, new Generator(15));
         q.RequiresGrad = true;
         var k = Tensor.Uniform(new Shape(2, 4, 2), -1, 1, DType.Float64, new Generator(16));
         Assert.Equal("ScaledDotProductAttention", q.ScaledDotProductAttention(k, k).Node?.Op);
         Assert.NotEqual("ScaledDotProductAttention", q.ScaledDotProductAttention(k, k, dropout: 0.5).Node?.Op);
+    }
+
+    [Fact]
+    public void On_the_cpu_recording_gradients_takes_the_composed_path_unless_forced()
+    {
+        var q = Tensor.Uniform(new Shape(2, 3, 2), -1, 1, DType.Float64, new Generator(17));
+        var k = Tensor.Uniform(new Shape(2, 4, 2), -1, 1, DType.Float64, new Generator(18));
+        Assert.Null(q.ScaledDotProductAttention(k, k).Node); // nothing to record: fused, no graph
+        k.RequiresGrad = true;
+        Assert.NotEqual("ScaledDotProductAttention", q.ScaledDotProductAttention(k, k).Node?.Op);
+        using (Autograd.NoGrad())
+            Assert.Null(q.ScaledDotProductAttention(k, k).Node);
+        using (Tensor.ForceFusedAttention())
+            Assert.Equal("ScaledDotProductAttention", q.ScaledDotProductAttention(k, k).Node?.Op);
+        Assert.NotEqual("ScaledDotProductAttention", q.ScaledDotProductAttention(k, k).Node?.Op);
     }
 
     private static (Tensor Q, Tensor K, Tensor V, Tensor? Mask) Operands(AttentionCase c, DType dtype) =>
