@@ -423,13 +423,12 @@ public sealed partial class GpuBackend : IBackend
             return;
         }
         var (aOffsets, bOffsets, cOffsets) = OperandLayout.BatchOffsets(a, b, c, batch, (long)m * n);
-        using var offsets = Pool.Rent(3 * batch * sizeof(long));
+        using var offsets = Pool.Rent(3 * batch * sizeof(long)); // back to the pool with the GEMM queued: stream-ordered reuse
         var all = offsets.View<long>();
         all.SubView(0, 3 * batch).CopyFromCPU([.. aOffsets, .. bOffsets, .. cOffsets]);
         GpuGemm.RunBatched(Accelerator, checked((int)batch), m, n, k, T.One,
             V<T>(a), all.SubView(0, batch), ars, acs, V<T>(b), all.SubView(batch, batch), brs, bcs,
             T.Zero, V<T>(c), all.SubView(2 * batch, batch), n, GemmAlgorithm);
-        Accelerator.Synchronize(); // the offsets block goes back to the pool when this returns
     }
 
     /// <summary>
