@@ -59,10 +59,10 @@ public sealed class HostSyncTests(ITestOutputHelper output)
     }
 
     /// <summary>Two epochs of 2 and 6 batches of a fresh model, after one to place weights, make optimizer state and compile kernels.</summary>
-    private (Waits Two, Waits Six) CountEpochs(Func<Model> build, int[] sample, bool dataOnDevice)
+    private (Waits Two, Waits Six) CountEpochs(Func<Model> build, int[] sample, bool dataOnDevice, Optimizer? optimizer = null)
     {
         var model = build().To(GpuTestDevice.Device);
-        model.Compile(new Adam(learningRate: 1e-2), Loss.CategoricalCrossentropy, SomeMetrics());
+        model.Compile(optimizer ?? new Adam(learningRate: 1e-2), Loss.CategoricalCrossentropy, SomeMetrics());
         CountEpoch(model, sample, 2, dataOnDevice);
         var two = CountEpoch(model, sample, 2, dataOnDevice);
         var six = CountEpoch(model, sample, 6, dataOnDevice);
@@ -122,6 +122,21 @@ public sealed class HostSyncTests(ITestOutputHelper output)
     /// <summary>A CNN's epoch on device data reads the device a fixed number of times.</summary>
     [Fact]
     public void ACnnEpochOnDeviceDataReadsTheDeviceAFixedNumberOfTimes() => AssertDeviceDataReadsDoNotGrowWithBatches(Cnn, [1, 6, 6]);
+
+    /// <summary>
+    /// Gradient clipping by norm (each gradient, or all together) computes its factor on the device: an epoch still
+    /// reads the device once, however many batches it has.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ClippingByNormDoesNotReadTheDevicePerBatch(bool global)
+    {
+        var adam = global ? new Adam(learningRate: 1e-2) { GlobalClipNorm = 0.05 } : new Adam(learningRate: 1e-2) { ClipNorm = 0.05 };
+        var (two, six) = CountEpochs(Mlp, [6], dataOnDevice: false, adam);
+        Assert.True(six.Reads == two.Reads && two.Reads == 1, $"device-to-host reads: {two.Reads} for 2 batches, {six.Reads} for 6 (one expected)");
+        Assert.True(six.All - two.All == six.Uploads - two.Uploads, $"waits: {two} for 2 batches, {six} for 6: more than the uploads");
+    }
 
     /// <summary>
     /// An out-of-range index on the GPU is reported at the next read from the device (not at the gather, which does
