@@ -88,8 +88,10 @@ public sealed partial class GpuBackend : IBackend
 
     /// <summary>
     /// Times the host has waited for this device's queue to drain (<see cref="Synchronize"/>, <see cref="CopyToHost"/>,
-    /// <see cref="CopyFromHost"/>): each stalls the host until every queued kernel has run, so a training loop that
-    /// does it per batch runs at the host's pace. A counter for tests.
+    /// <see cref="CopyFromHost"/>, <see cref="SumOfSquares"/>): each stalls the host until every queued kernel has
+    /// run, so a training loop that does it per batch runs at the host's pace. A counter for tests. Not counted (and
+    /// not per batch): the memory pool's one wait before it frees device buffers. Returning pooled blocks, gathers,
+    /// clipping by norm and the data loader's slices of the epoch's row order never wait.
     /// </summary>
     internal long HostSynchronizations => Interlocked.Read(ref _hostSynchronizations);
 
