@@ -30,6 +30,14 @@ public partial interface IBackend
     /// <summary>Σ x² over the contiguous floating tensor <paramref name="x"/>, accumulated in double and returned to the host.</summary>
     double SumOfSquares(Tensor x);
 
+    /// <summary>
+    /// Rescales the contiguous floating tensors together so that their joint L2 norm is at most
+    /// <paramref name="limit"/>: each x ← x·limit/max(limit, √Σ over all of them of x²) in place (Keras' clip_by_norm
+    /// for one tensor, clip_by_global_norm for several). The GPU computes the factor on the device and does not
+    /// wait for it.
+    /// </summary>
+    void ClipByNorm(IReadOnlyList<Tensor> tensors, double limit);
+
     /// <summary>x ← clamp(x, min, max) in place on a contiguous floating tensor.</summary>
     void ClampInPlace(Tensor x, double min, double max);
 

@@ -6,8 +6,8 @@ namespace Engine.Data;
 /// <summary>
 /// Batches of (x, y) rows from two tensors that share axis 0. Enumerating the loader is one epoch;
 /// with <c>shuffle</c> each epoch draws a new row order from the generator, so a seeded generator
-/// gives the same sequence of epochs every run. Batches are copies of the selected rows
-/// (<see cref="Tensor.IndexSelect"/>), so later changes to a batch do not touch the data.
+/// gives the same sequence of epochs every run. Batches are copies of the selected rows (slices copied in order, or
+/// <see cref="Tensor.IndexSelect"/> through the epoch's order), so later changes to a batch do not touch the data.
 /// </summary>
 public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
 {
@@ -63,25 +63,41 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     public int BatchCount => DropLast ? Rows / BatchSize : (Rows + BatchSize - 1) / BatchSize;
 
     /// <summary>One epoch of batches; each call draws a new order when shuffling.</summary>
-    public IEnumerator<(Tensor X, Tensor Y)> GetEnumerator()
-    {
-        var order = Shuffle ? RandomPermutation.Draw(Rows, _generator) : null;
-        return Batches(order);
-    }
+    public IEnumerator<(Tensor X, Tensor Y)> GetEnumerator() =>
+        Shuffle ? Shuffled(RandomPermutation.Draw(Rows, _generator)) : InOrder();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    private IEnumerator<(Tensor X, Tensor Y)> Batches(int[]? order)
+    /// <summary>Batches of consecutive rows, copied from slices of the data: no index to upload or check.</summary>
+    private IEnumerator<(Tensor X, Tensor Y)> InOrder()
     {
         for (int b = 0; b < BatchCount; b++)
         {
-            int start = b * BatchSize;
-            int count = Math.Min(BatchSize, Rows - start);
-            var rows = new int[count];
-            for (int i = 0; i < count; i++) rows[i] = order is null ? start + i : order[start + i];
-            var index = Tensor.FromArray(rows, device: X.Device);
-            var x = X.IndexSelect(0, index);
-            yield return (Augment is null ? x : Augment(x), Y.IndexSelect(0, index.To(Y.Device)));
+            var (start, count) = BatchRows(b);
+            var x = X.Narrow(0, start, count).Clone();
+            yield return (Augment is null ? x : Augment(x), Y.Narrow(0, start, count).Clone());
         }
+    }
+
+    /// <summary>
+    /// Batches of rows in <paramref name="order"/>: the order goes to the data's device once per epoch, and each
+    /// batch gathers through a slice of it, so data on a GPU gets one upload per epoch rather than one per batch.
+    /// </summary>
+    private IEnumerator<(Tensor X, Tensor Y)> Shuffled(int[] order)
+    {
+        var forX = Tensor.FromArray(order, device: X.Device);
+        var forY = Y.Device.Equals(X.Device) ? forX : forX.To(Y.Device);
+        for (int b = 0; b < BatchCount; b++)
+        {
+            var (start, count) = BatchRows(b);
+            var x = X.IndexSelect(0, forX.Narrow(0, start, count));
+            yield return (Augment is null ? x : Augment(x), Y.IndexSelect(0, forY.Narrow(0, start, count)));
+        }
+    }
+
+    private (int Start, int Count) BatchRows(int batch)
+    {
+        int start = batch * BatchSize;
+        return (start, Math.Min(BatchSize, Rows - start));
     }
 }

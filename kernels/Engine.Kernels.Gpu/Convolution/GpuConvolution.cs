@@ -156,9 +156,8 @@ public static class GpuConvolution
         using var scratch = GpuMemoryPool.For(accelerator).Rent(p.Splits * p.WeightSize * Unsafe.SizeOf<T>());
         var partials = scratch.View<T>();
         Launch<T, BackwardWeightPass<T>>(accelerator, p, kernels.BackwardWeight, dy, x, ArrayView<T>.Empty, partials);
+        // The scratch goes back to the pool with the kernels still queued: reuse is stream-ordered (see GpuMemoryPool).
         kernels.SumSplitsKernel(GridStride.Threads(p.WeightSize), partials, dw, p.WeightSize, p.Splits);
-        // The scratch goes back to the pool on dispose and may be handed out again: the kernels must be done with it.
-        accelerator.Synchronize();
     }
 
     /// <summary>Queues one pass over every (group, split), chunked along the grid's z axis.</summary>

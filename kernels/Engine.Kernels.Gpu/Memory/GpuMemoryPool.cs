@@ -20,6 +20,16 @@ namespace Engine.Kernels.Gpu;
 /// disposed (which frees every buffer on it) returned buffers are only counted, never touched.</para>
 /// <para>Out of device memory (the accelerator fails to allocate, or the pool's capacity would be exceeded) the pool
 /// releases its cache and tries once more before throwing <see cref="GpuOutOfMemoryException"/>.</para>
+/// <para>Reuse is stream-ordered, as in PyTorch's caching allocator: every kernel and copy of the engine is queued on
+/// the accelerator's one default stream and runs in queue order, so a block handed back while kernels that use it
+/// are still queued, and rented again at once, is only touched by work queued after them. Returning or renting a
+/// block therefore never waits for the device, and neither do host writes into a rented block: ILGPU queues
+/// <c>CopyFromCPU</c> on the same stream (CUDA <c>cuMemcpyHtoDAsync</c> on it, OpenCL a non-blocking
+/// <c>clEnqueueWriteBuffer</c> on its in-order queue; the CPU accelerator runs kernels and copies on the calling
+/// thread, in program order). Only freeing a device buffer (<see cref="ReleaseCached"/>, a full cache, the retry
+/// after a failed allocation) first waits for the device once: OpenCL's <c>clReleaseMemObject</c> defers the
+/// deletion until queued commands are done, but ILGPU's CUDA buffer frees with <c>cuMemFree</c>, which promises no
+/// such thing.</para>
 /// </remarks>
 public sealed class GpuMemoryPool
 {
@@ -103,13 +113,15 @@ public sealed class GpuMemoryPool
     /// <summary>Frees every cached buffer (and any a finalizer left to be freed).</summary>
     public void ReleaseCached()
     {
-        FreeQueued();
+        var doomed = new List<MemoryBuffer1D<byte, Stride1D.Dense>>();
+        while (_toFree.TryDequeue(out var queued)) doomed.Add(queued);
         foreach (var (size, bag) in _free)
             while (bag.TryTake(out var buffer))
             {
                 Interlocked.Add(ref _cached, -size);
-                Free(buffer);
+                doomed.Add(buffer);
             }
+        Free(doomed);
     }
 
     /// <summary>Takes a buffer back for reuse, or frees it when the cache is full.</summary>
@@ -125,7 +137,7 @@ public sealed class GpuMemoryPool
         {
             Interlocked.Add(ref _cached, -size);
             if (fromFinalizer) _toFree.Enqueue(buffer);
-            else Free(buffer);
+            else Free([buffer]);
             return;
         }
         _free.GetOrAdd(size, _ => new ConcurrentBag<MemoryBuffer1D<byte, Stride1D.Dense>>()).Add(buffer);
@@ -168,12 +180,22 @@ public sealed class GpuMemoryPool
 
     private void FreeQueued()
     {
-        while (_toFree.TryDequeue(out var buffer)) Free(buffer);
+        if (_toFree.IsEmpty) return;
+        var doomed = new List<MemoryBuffer1D<byte, Stride1D.Dense>>();
+        while (_toFree.TryDequeue(out var buffer)) doomed.Add(buffer);
+        Free(doomed);
     }
 
-    private void Free(MemoryBuffer1D<byte, Stride1D.Dense> buffer)
+    /// <summary>
+    /// Frees device buffers after one wait for the device: kernels queued before their blocks came back may still
+    /// be using them (see the remarks on stream-ordered reuse).
+    /// </summary>
+    private void Free(List<MemoryBuffer1D<byte, Stride1D.Dense>> buffers)
     {
-        Interlocked.Add(ref _held, -buffer.Length);
-        if (!Accelerator.IsDisposed) buffer.Dispose(); // a disposed accelerator already freed its buffers
+        if (buffers.Count == 0) return;
+        foreach (var buffer in buffers) Interlocked.Add(ref _held, -buffer.Length);
+        if (Accelerator.IsDisposed) return; // a disposed accelerator already freed its buffers
+        Accelerator.Synchronize();
+        foreach (var buffer in buffers) buffer.Dispose();
     }
 }

@@ -60,6 +60,15 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    public void ClipByNorm(IReadOnlyList<Tensor> tensors, double limit)
+    {
+        NormClipArguments.Check(tensors, limit);
+        double norm = Math.Sqrt(tensors.Sum(SumOfSquares));
+        if (norm <= limit) return;
+        foreach (var t in tensors) ScaleInPlace(t, limit / norm);
+    }
+
+    /// <inheritdoc/>
     public void ClampInPlace(Tensor x, double min, double max)
     {
         if (x.DType == DType.Float32) GradientClipping.Clamp(Ptr<float>(x), x.NumElements, min, max);

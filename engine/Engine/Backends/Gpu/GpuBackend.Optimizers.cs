@@ -39,8 +39,39 @@ public sealed partial class GpuBackend
     }
 
     /// <inheritdoc/>
-    public double SumOfSquares(Tensor x) =>
-        x.DType == DType.Float32 ? GpuOptimizers.SumOfSquares(Accelerator, E<float>(x)) : GpuOptimizers.SumOfSquares(Accelerator, E<double>(x));
+    /// <remarks>A read from the device (it waits for the queue), counted in <see cref="DeviceToHostReads"/>.</remarks>
+    public double SumOfSquares(Tensor x)
+    {
+        if (x.NumElements == 0) return 0;
+        Interlocked.Increment(ref _deviceToHostReads);
+        Interlocked.Increment(ref _hostSynchronizations);
+        return x.DType == DType.Float32 ? GpuOptimizers.SumOfSquares(Accelerator, E<float>(x)) : GpuOptimizers.SumOfSquares(Accelerator, E<double>(x));
+    }
+
+    /// <inheritdoc/>
+    public void ClipByNorm(IReadOnlyList<Tensor> tensors, double limit)
+    {
+        NormClipArguments.Check(tensors, limit);
+        long count = tensors.Sum(t => (long)GpuNormClipping.PartialCount(t.NumElements));
+        // Back to the pool with the kernels queued: reuse is stream-ordered.
+        using var block = Pool.Rent((count + 1) * sizeof(double));
+        var partials = block.View<double>().SubView(0, count);
+        var factor = block.View<double>().SubView(count, 1);
+        long at = 0;
+        foreach (var t in tensors)
+        {
+            int n = GpuNormClipping.PartialCount(t.NumElements);
+            if (t.DType == DType.Float32) GpuNormClipping.AddSumOfSquares(Accelerator, E<float>(t), partials.SubView(at, n));
+            else GpuNormClipping.AddSumOfSquares(Accelerator, E<double>(t), partials.SubView(at, n));
+            at += n;
+        }
+        GpuNormClipping.Factor(Accelerator, partials, limit, factor);
+        foreach (var t in tensors)
+        {
+            if (t.DType == DType.Float32) GpuNormClipping.Scale(Accelerator, E<float>(t), factor);
+            else GpuNormClipping.Scale(Accelerator, E<double>(t), factor);
+        }
+    }
 
     /// <inheritdoc/>
     public void ClampInPlace(Tensor x, double min, double max)

@@ -30,6 +30,7 @@ public sealed partial class GpuBackend : IBackend
         _device = device;
         Accelerator = accelerator;
         Pool = GpuMemoryPool.For(accelerator);
+        _staging = new(() => GpuUploadStaging.Supports(accelerator) ? new GpuUploadStaging(accelerator) : null);
     }
 
     /// <summary>The accelerator the kernels run on.</summary>
@@ -88,15 +89,21 @@ public sealed partial class GpuBackend : IBackend
 
     /// <summary>
     /// Times the host has waited for this device's queue to drain (<see cref="Synchronize"/>, <see cref="CopyToHost"/>,
-    /// <see cref="CopyFromHost"/>): each stalls the host until every queued kernel has run, so a training loop that
-    /// does it per batch runs at the host's pace. A counter for tests.
+    /// <see cref="CopyFromHost"/> where uploads are not staged, <see cref="SumOfSquares"/>): each stalls the host until every queued kernel has
+    /// run, so a training loop that does it per batch runs at the host's pace. A counter for tests. Not counted (and
+    /// not per batch): the memory pool's one wait before it frees device buffers. Returning pooled blocks, gathers,
+    /// clipping by norm and the data loader's slices of the epoch's row order never wait.
     /// </summary>
     internal long HostSynchronizations => Interlocked.Read(ref _hostSynchronizations);
 
     /// <summary>Copies from this device back to the host (<see cref="CopyToHost"/>): the reads that wait for results.</summary>
     internal long DeviceToHostReads => Interlocked.Read(ref _deviceToHostReads);
 
-    /// <summary>Copies from the host to this device (<see cref="CopyFromHost"/>), each of which also waits for the device.</summary>
+    /// <summary>
+    /// Copies from the host to this device (<see cref="CopyFromHost"/>). On CUDA and the CPU simulator they go through
+    /// page-locked staging and do not wait for the device; on OpenCL each also waits (and counts in
+    /// <see cref="HostSynchronizations"/>).
+    /// </summary>
     internal long HostToDeviceCopies => Interlocked.Read(ref _hostToDeviceCopies);
 
     /// <summary>
@@ -144,9 +151,18 @@ public sealed partial class GpuBackend : IBackend
             throw new ArgumentException($"CopyFromHost: {src.Length} bytes at byte {byteOffset} overrun storage of {dst.ByteLength} bytes on {_device}.");
         if (src.IsEmpty) return;
         Interlocked.Increment(ref _hostToDeviceCopies);
-        ((GpuStorage)dst).Bytes(byteOffset, src.Length).CopyFromCPU(src);
+        var target = ((GpuStorage)dst).Bytes(byteOffset, src.Length);
+        if (_staging.Value is { } staging)
+        {
+            staging.Upload(src, target); // copied into a page-locked slot first: the span may go away at once
+            return;
+        }
+        target.CopyFromCPU(src);
         WaitForDevice(); // the host span may go away as soon as this returns
     }
+
+    /// <summary>Page-locked staging of uploads where the accelerator allows it (CUDA, the CPU simulator); else null.</summary>
+    private readonly Lazy<GpuUploadStaging?> _staging;
 
     /// <inheritdoc/>
     public void CopyToHost(Storage src, long elementOffset, Span<byte> dst)
@@ -423,13 +439,12 @@ public sealed partial class GpuBackend : IBackend
             return;
         }
         var (aOffsets, bOffsets, cOffsets) = OperandLayout.BatchOffsets(a, b, c, batch, (long)m * n);
-        using var offsets = Pool.Rent(3 * batch * sizeof(long));
+        using var offsets = Pool.Rent(3 * batch * sizeof(long)); // back to the pool with the GEMM queued: stream-ordered reuse
         var all = offsets.View<long>();
         all.SubView(0, 3 * batch).CopyFromCPU([.. aOffsets, .. bOffsets, .. cOffsets]);
         GpuGemm.RunBatched(Accelerator, checked((int)batch), m, n, k, T.One,
             V<T>(a), all.SubView(0, batch), ars, acs, V<T>(b), all.SubView(batch, batch), brs, bcs,
             T.Zero, V<T>(c), all.SubView(2 * batch, batch), n, GemmAlgorithm);
-        Accelerator.Synchronize(); // the offsets block goes back to the pool when this returns
     }
 
     /// <summary>

@@ -73,8 +73,9 @@ internal static class GpuDevices
     {
         try
         {
-            // Default math mode: float64 kernels must stay float64 (the fast 32-bit modes demote them).
-            return (Context.Create(builder => builder.Cuda().OpenCL().CPU(CPUDeviceKind.Nvidia).EnableAlgorithms()), null);
+            // Default math mode: float64 kernels must stay float64 (the fast 32-bit modes demote them). Profiling: the
+            // upload staging waits on markers (events) for its slots.
+            return (Context.Create(builder => builder.Cuda().OpenCL().CPU(CPUDeviceKind.Nvidia).EnableAlgorithms().Profiling()), null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -245,19 +245,26 @@ public abstract class Optimizer
         if (_clipValue is { } value)
             foreach (var (_, g) in active) BackendOf(g).ClampInPlace(g, -value, value);
         if (_clipNorm is { } norm)
-            foreach (var (_, g) in active) ScaleToNorm(g, Math.Sqrt(BackendOf(g).SumOfSquares(g)), norm);
-        if (_globalClipNorm is { } global)
-        {
-            double total = Math.Sqrt(active.Sum(a => BackendOf(a.Grad).SumOfSquares(a.Grad)));
-            foreach (var (_, g) in active) ScaleToNorm(g, total, global);
-        }
+            foreach (var (_, g) in active) BackendOf(g).ClipByNorm([g], norm);
+        if (_globalClipNorm is { } global && active.Count > 0)
+            ClipByGlobalNorm(active.ConvertAll(a => a.Grad), global);
     }
 
-    /// <summary>g ← g·limit/max(norm, limit), Keras' clip_by_norm: a no-op when the norm is within the limit.</summary>
-    private static void ScaleToNorm(Tensor g, double norm, double limit)
+    /// <summary>
+    /// Keras' clip_by_global_norm, on the device when all gradients share one (no wait for it); gradients spread over
+    /// devices are summed on the host.
+    /// </summary>
+    private static void ClipByGlobalNorm(List<Tensor> grads, double limit)
     {
-        if (norm <= limit) return;
-        BackendOf(g).ScaleInPlace(g, limit / norm);
+        var device = grads[0].Device;
+        if (grads.TrueForAll(g => g.Device.Equals(device)))
+        {
+            BackendOf(grads[0]).ClipByNorm(grads, limit);
+            return;
+        }
+        double total = Math.Sqrt(grads.Sum(g => BackendOf(g).SumOfSquares(g)));
+        if (total <= limit) return;
+        foreach (var g in grads) BackendOf(g).ScaleInPlace(g, limit / total);
     }
 
     private double? CheckClip(double? value, string option)
