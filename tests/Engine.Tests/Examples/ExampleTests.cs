@@ -67,4 +67,18 @@ public partial class ExampleTests
         var baseline = Regex.Match(output.ToString(), @"training mean: (\d+\.\d+)");
         Assert.True(rmse < 0.6 * double.Parse(baseline.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output.ToString());
     }
+
+    [Fact]
+    public void MnistAutoencoder()
+    {
+        var output = new StringWriter();
+        double rmse = FinalMetric(output, Engine.Examples.MnistAutoencoder.Run(
+            new Engine.Examples.MnistAutoencoder.Options(Epochs: 6, TrainSamples: 4000, Verbose: 0), output));
+        var baselines = Regex.Match(output.ToString(), @"noisy input (\d+\.\d+), mean training digit (\d+\.\d+)");
+        Assert.True(baselines.Success, output.ToString());
+        double best = Math.Min(Parse(baselines.Groups[1].Value), Parse(baselines.Groups[2].Value));
+        Assert.True(rmse < 0.75 * best, output.ToString());
+    }
+
+    private static double Parse(string number) => double.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
 }
