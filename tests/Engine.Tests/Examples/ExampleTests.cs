@@ -10,7 +10,7 @@ namespace Engine.Tests.Examples;
 [Collection(nameof(GlobalKernelSettings))]
 public partial class ExampleTests
 {
-    [GeneratedRegex(@"\Atest (accuracy|rmse): (\d+\.\d{4})\z")]
+    [GeneratedRegex(@"\Atest (accuracy|rmse|inception score): (\d+\.\d{4})\z")]
     private static partial Regex FinalLine();
 
     private static double FinalMetric(StringWriter output, double returned)
@@ -66,5 +66,17 @@ public partial class ExampleTests
         double rmse = FinalMetric(output, Friedman.Run(new Friedman.Options(Epochs: 15, TrainSamples: 2000, Verbose: 0), output));
         var baseline = Regex.Match(output.ToString(), @"training mean: (\d+\.\d+)");
         Assert.True(rmse < 0.6 * double.Parse(baseline.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), output.ToString());
+    }
+
+    [Fact]
+    public void MnistGan()
+    {
+        var output = new StringWriter();
+        double score = FinalMetric(output, Engine.Examples.MnistGan.Run(new MnistGan.Options(Epochs: 2, TrainSamples: 4000, Verbose: 0), output));
+        Assert.True(score > 2.5, $"inception score {score}\n{output}");
+        // An untrained generator must score near the noise baseline, so the bar above measures the training.
+        var untrained = new StringWriter();
+        double baseline = FinalMetric(untrained, Engine.Examples.MnistGan.Run(new MnistGan.Options(Epochs: 0, TrainSamples: 4000, Verbose: 0), untrained));
+        Assert.True(baseline < 2, $"untrained inception score {baseline}\n{untrained}");
     }
 }
