@@ -22,7 +22,7 @@ namespace Engine.Examples;
 public static class MnistGan
 {
     private const int NoiseSize = 64;
-    private const int BatchSize = 64;
+    private const int BatchSize = 32;
     private const int ScoredSamples = 1000;
 
     /// <summary>How the example runs; the defaults are the full run.</summary>
@@ -152,9 +152,10 @@ public static class MnistGan
             .Add(new Conv2D(32, 3, activation: Activation.ReLU))
             .Add(new MaxPool2D(2))
             .Add(new Flatten())
+            .Add(new Dense(64, activation: Activation.ReLU))
             .Add(new Dense(10, activation: Activation.Softmax));
         model.Compile(new Adam(learningRate: 2e-3), Loss.SparseCategoricalCrossentropy, [Metric.Accuracy]);
-        model.Fit(new DataLoader(images, labels, 128, shuffle: true, generator: new Generator(options.Seed + 6)), epochs: 3, verbose: 0);
+        model.Fit(new DataLoader(images, labels, 128, shuffle: true, generator: new Generator(options.Seed + 6)), epochs: 4, verbose: 0);
         var scores = model.Evaluate(test.Images, test.Labels, batchSize: 500);
         output.WriteLine($"judging classifier: test accuracy {scores["accuracy"]:F4} ({clock.Elapsed.TotalSeconds:F1} s)");
         return model;
