@@ -10,7 +10,7 @@ namespace Engine.Tests.Examples;
 [Collection(nameof(GlobalKernelSettings))]
 public partial class ExampleTests
 {
-    [GeneratedRegex(@"\Atest (accuracy|rmse): (\d+\.\d{4})\z")]
+    [GeneratedRegex(@"\Atest (accuracy|rmse|inception score): (\d+\.\d{4})\z")]
     private static partial Regex FinalLine();
 
     private static double FinalMetric(StringWriter output, double returned)
@@ -78,6 +78,18 @@ public partial class ExampleTests
         Assert.True(baselines.Success, output.ToString());
         double best = Math.Min(Parse(baselines.Groups[1].Value), Parse(baselines.Groups[2].Value));
         Assert.True(rmse < 0.75 * best, output.ToString());
+    }
+
+    [Fact]
+    public void MnistGan()
+    {
+        var output = new StringWriter();
+        double score = FinalMetric(output, Engine.Examples.MnistGan.Run(new MnistGan.Options(Epochs: 2, Verbose: 0), output));
+        Assert.True(score > 2.5, $"inception score {score}\n{output}");
+        // An untrained generator must score near the noise baseline, so the bar above measures the training.
+        var untrained = new StringWriter();
+        double baseline = FinalMetric(untrained, Engine.Examples.MnistGan.Run(new MnistGan.Options(Epochs: 0, Verbose: 0), untrained));
+        Assert.True(baseline < 2, $"untrained inception score {baseline}\n{untrained}");
     }
 
     private static double Parse(string number) => double.Parse(number, System.Globalization.CultureInfo.InvariantCulture);
