@@ -1,13 +1,8 @@
 using System.Reflection;
 using Engine.Kernels.Gpu;
 using ILGPU;
-using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.OpenCL;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using ILGPU.Runtime.OpenCL;
 
 namespace Engine.Tests.Gpu;
 
@@ -86,17 +81,14 @@ public sealed class AttentionKernelTests(SimulatorFixture fixture)
     [Fact]
     public void CompilesToPtxAndToOpenClWithoutSubgroups()
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false, int64_Atomics: false, subGroups: false);
-        using var cl = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
+        using var compiler = new KernelCompiler();
         foreach (bool single in new[] { true, false })
         {
             var entry = EntryPoint(single);
-            var assembly = ((PTXCompiledKernel)ptx.Compile(entry, default(KernelSpecialization))).PTXAssembly;
+            var assembly = compiler.Ptx(entry);
             Assert.Contains("bar.sync", assembly);
             if (single) Assert.DoesNotContain(".f64", assembly);
-            var source = ((CLCompiledKernel)cl.Compile(entry, default(KernelSpecialization))).Source;
+            var source = compiler.OpenCl(entry);
             Assert.Contains("work_group_barrier", source);
             Assert.DoesNotContain("sub_group", source);
         }

@@ -1,13 +1,8 @@
 using System.Reflection;
 using Engine.Kernels.Gpu;
 using ILGPU;
-using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.OpenCL;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using ILGPU.Runtime.OpenCL;
 
 namespace Engine.Tests.Gpu;
 
@@ -35,11 +30,8 @@ public sealed class GpuConvolutionBackendTests
     [MemberData(nameof(Kernels))]
     public void CompilesToPtx(string pass, string element)
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70),
-            CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(pass, element), default(KernelSpecialization));
-        string ptx = compiled.PTXAssembly;
+        using var compiler = new KernelCompiler();
+        string ptx = compiler.Ptx(EntryPoint(pass, element));
         Assert.Contains(".entry", ptx);
         Assert.Contains(element == "float" ? ".f32" : ".f64", ptx);
         Assert.Contains(".shared", ptx);
@@ -54,15 +46,12 @@ public sealed class GpuConvolutionBackendTests
     [MemberData(nameof(Kernels))]
     public void CompilesToOpenClWithoutSubgroups(string pass, string element)
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false,
-            int64_Atomics: false, subGroups: false);
-        using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
-        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(pass, element), default(KernelSpecialization));
-        Assert.Contains("kernel", compiled.Source);
-        Assert.Contains("work_group_barrier", compiled.Source);
-        Assert.Contains($"local {element}", compiled.Source);
-        Assert.DoesNotContain("sub_group", compiled.Source);
+        using var compiler = new KernelCompiler();
+        string source = compiler.OpenCl(EntryPoint(pass, element));
+        Assert.Contains("kernel", source);
+        Assert.Contains("work_group_barrier", source);
+        Assert.Contains($"local {element}", source);
+        Assert.DoesNotContain("sub_group", source);
     }
 
     private static EntryPointDescription EntryPoint(string pass, string element)

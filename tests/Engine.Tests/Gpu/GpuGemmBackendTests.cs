@@ -1,13 +1,8 @@
 using System.Reflection;
 using Engine.Kernels.Gpu;
 using ILGPU;
-using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.OpenCL;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using ILGPU.Runtime.OpenCL;
 
 namespace Engine.Tests.Gpu;
 
@@ -40,23 +35,21 @@ public sealed class GpuGemmBackendTests
     [MemberData(nameof(Kernels))]
     public void CompilesToPtx(string kernel, string element, bool tiled)
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70),
-            CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel, element, tiled), default(KernelSpecialization));
-        Assert.Contains(".entry", compiled.PTXAssembly);
-        Assert.Contains(element == "float" ? ".f32" : ".f64", compiled.PTXAssembly);
-        Assert.Equal(tiled, compiled.PTXAssembly.Contains(".shared"));
-        Assert.Equal(tiled, compiled.PTXAssembly.Contains("bar.sync"));
+        using var compiler = new KernelCompiler();
+        string ptx = compiler.Ptx(EntryPoint(kernel, element, tiled));
+        Assert.Contains(".entry", ptx);
+        Assert.Contains(element == "float" ? ".f32" : ".f64", ptx);
+        Assert.Equal(tiled, ptx.Contains(".shared"));
+        Assert.Equal(tiled, ptx.Contains("bar.sync"));
         // The 4×4 accumulators and the loaded A and B values stay in registers: nothing is put in local memory.
-        Assert.DoesNotContain(".local", compiled.PTXAssembly);
+        Assert.DoesNotContain(".local", ptx);
         if (kernel == nameof(BlockedGemmKernel))
         {
             // The blocked kernel's 4-wide runs compile to vector loads: global (generic address space) and shared.
             string vector = element == "float" ? ".v4.f32" : ".v2.f64";
-            Assert.Contains("ld" + vector, compiled.PTXAssembly);
-            Assert.Contains("ld.shared" + vector, compiled.PTXAssembly);
-            Assert.Contains("st.shared" + vector, compiled.PTXAssembly);
+            Assert.Contains("ld" + vector, ptx);
+            Assert.Contains("ld.shared" + vector, ptx);
+            Assert.Contains("st.shared" + vector, ptx);
         }
     }
 
@@ -65,15 +58,12 @@ public sealed class GpuGemmBackendTests
     [MemberData(nameof(Kernels))]
     public void CompilesToOpenClWithoutSubgroups(string kernel, string element, bool tiled)
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false,
-            int64_Atomics: false, subGroups: false);
-        using var backend = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
-        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel, element, tiled), default(KernelSpecialization));
-        Assert.Contains("kernel", compiled.Source);
-        Assert.Equal(tiled, compiled.Source.Contains("work_group_barrier"));
-        Assert.Equal(tiled, compiled.Source.Contains("local float") || compiled.Source.Contains("local double"));
-        Assert.DoesNotContain("sub_group", compiled.Source);
+        using var compiler = new KernelCompiler();
+        string source = compiler.OpenCl(EntryPoint(kernel, element, tiled));
+        Assert.Contains("kernel", source);
+        Assert.Equal(tiled, source.Contains("work_group_barrier"));
+        Assert.Equal(tiled, source.Contains("local float") || source.Contains("local double"));
+        Assert.DoesNotContain("sub_group", source);
     }
 
     private static EntryPointDescription EntryPoint(string kernel, string element, bool tiled)

@@ -1,13 +1,8 @@
 using System.Reflection;
 using Engine.Kernels.Gpu;
 using ILGPU;
-using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.OpenCL;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using ILGPU.Runtime.OpenCL;
 
 namespace Engine.Tests.Gpu;
 
@@ -170,30 +165,25 @@ public sealed class GpuIndexingTests(SimulatorFixture fixture)
     [MemberData(nameof(AtomicTypes))]
     public void ScatterAddCompilesForPtxAndOpenCl(string element)
     {
-        using var context = Context.Create(builder => builder.EnableAlgorithms());
-        using (var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null))
+        using var compiler = new KernelCompiler(int64Atomics: true);
+        var native = element switch
         {
-            var native = element switch
-            {
-                "float" => typeof(ScatterAddKernel<float, FloatAtomicAdd>),
-                "double" => typeof(ScatterAddKernel<double, DoubleAtomicAdd>),
-                _ => typeof(ScatterAddKernel<int, IntAtomicAdd>),
-            };
-            var compiled = (PTXCompiledKernel)ptx.Compile(EntryPoint(native), default(KernelSpecialization));
-            // One native reduction (red.add.f32/f64/u32), no compare-and-swap loop: the one compare-and-swap is the
-            // fault cell's claim, off the adding path (it runs only for an out-of-range index).
-            Assert.Matches(@"(red|atom)[.a-z]*\.add\.[fsu](32|64)", compiled.PTXAssembly);
-            Assert.Single(System.Text.RegularExpressions.Regex.Matches(compiled.PTXAssembly, @"atom[.a-z]*\.cas"));
-        }
+            "float" => typeof(ScatterAddKernel<float, FloatAtomicAdd>),
+            "double" => typeof(ScatterAddKernel<double, DoubleAtomicAdd>),
+            _ => typeof(ScatterAddKernel<int, IntAtomicAdd>),
+        };
+        string ptx = compiler.Ptx(EntryPoint(native));
+        // One native reduction (red.add.f32/f64/u32), no compare-and-swap loop: the one compare-and-swap is the
+        // fault cell's claim, off the adding path (it runs only for an out-of-range index).
+        Assert.Matches(@"(red|atom)[.a-z]*\.add\.[fsu](32|64)", ptx);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(ptx, @"atom[.a-z]*\.cas"));
         var bitwise = element switch
         {
             "float" => typeof(ScatterAddKernel<float, FloatBitwiseAtomicAdd>),
             "double" => typeof(ScatterAddKernel<double, DoubleBitwiseAtomicAdd>),
             _ => typeof(ScatterAddKernel<int, IntAtomicAdd>),
         };
-        var capabilities = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: false, int64_Atomics: true, subGroups: false);
-        using var cl = new CLBackend(context, capabilities, CLDeviceVendor.Other, CLCVersion.CL12);
-        var source = ((CLCompiledKernel)cl.Compile(EntryPoint(bitwise), default(KernelSpecialization))).Source;
+        var source = compiler.OpenCl(EntryPoint(bitwise));
         Assert.Contains("atomic", source);
         Assert.DoesNotContain("sub_group", source);
     }
