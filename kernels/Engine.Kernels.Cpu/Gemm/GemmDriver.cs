@@ -94,7 +94,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 for (int ic = 0; ic < m; ic += mcStep)
                 {
                     int mc = Math.Min(mcStep, m - ic);
-                    GemmPacking<T>.PackA(mc, kc, a.From(ic, pc), packedA, TKernel.Mr);
+                    PackBlockA(mc, kc, a.From(ic, pc), packedA);
                     MacroKernel(mc, nc, kc, packedA, packedB, alpha, passBeta, c + ic * ldc + jc, ldc);
                 }
             }
@@ -131,8 +131,9 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     /// <summary>
     /// The loop nest without A packing: jc → pc → pack B → ir (Mr rows of A in place) → jr. The Mr×kc rows of A
-    /// stay in L1 across the jr sweep. A ragged last row block is packed (it is only a few rows), since the
-    /// kernel reads Mr rows. Each C element sees the same FMA sequence as in <see cref="RunSerial"/>.
+    /// stay in L1 across the jr sweep. The rows after the last full Mr-row tile (short tiles, or a ragged tile)
+    /// are packed: at most eight rows, and the kernels read whole tiles. Each C element sees the same FMA
+    /// sequence as in <see cref="RunSerial"/>.
     /// </summary>
     private static void RunSerialInPlaceA(int m, int n, int k, int kcStep, T alpha, StridedMatrix<T> a,
         StridedMatrix<T> b, T beta, T* c, long ldc, bool rowMajorA)
@@ -141,8 +142,10 @@ internal static unsafe class GemmDriver<T, TKernel>
         int mr = TKernel.Mr, nr = TKernel.Nr;
         int ncPadded = RoundUp(Math.Min(n, blocking.Nc), nr);
         var scratch = PackScratch.Current;
-        int fullRows = m - m % mr;
-        T* packedA = fullRows < m ? scratch.PackedA<T>((long)mr * kcStep) : null;
+        // Full Mr-row tiles run in place; the rows after them (short tiles, or a ragged Mr tile) are packed.
+        int tallRows = TallRows(m);
+        int fullRows = tallRows < m ? tallRows : m - m % mr;
+        T* packedA = fullRows < m ? scratch.PackedA<T>((long)(m - fullRows + mr) * kcStep) : null;
         T* packedB = scratch.PackedB<T>((long)kcStep * ncPadded);
         T* edgeTile = stackalloc T[mr * nr];
         for (int jc = 0; jc < n; jc += blocking.Nc)
@@ -178,7 +181,7 @@ internal static unsafe class GemmDriver<T, TKernel>
                 if (fullRows < m)
                 {
                     int rows = m - fullRows;
-                    GemmPacking<T>.PackA(rows, kc, a.From(fullRows, pc), packedA, mr);
+                    PackBlockA(rows, kc, a.From(fullRows, pc), packedA);
                     MacroKernel(rows, nc, kc, packedA, packedB, alpha, passBeta, cBlock + fullRows * ldc, ldc);
                 }
             }
@@ -202,29 +205,72 @@ internal static unsafe class GemmDriver<T, TKernel>
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
-    /// <summary>Runs the micro-kernel over every tile of one packed A block × packed B panel.</summary>
+    /// <summary>
+    /// Where a block of <paramref name="rows"/> rows switches from Mr-row tiles to short ones: rows [0, result) run
+    /// as Mr-row tiles and [result, rows) as ShortMr-row tiles, the last tile of the two runs possibly ragged. Picks
+    /// the split that computes the fewest padded rows (ties: fewer short tiles), so with Mr = 6 and ShortMr = 4,
+    /// 128 rows are 20 tiles of 6 and 2 of 4, 64 rows 10 of 6 and one of 4, 5 rows one ragged tile of 6.
+    /// Returns <paramref name="rows"/> when no short tile is used.
+    /// </summary>
+    internal static int TallRows(int rows)
+    {
+        int mr = TKernel.Mr, shortMr = TKernel.ShortMr;
+        if (rows % mr == 0 || shortMr >= mr) return rows;
+        int best = rows;
+        int bestComputed = RoundUp(rows, mr);
+        int mostTall = rows / mr;
+        for (int tall = mostTall; tall >= 0 && tall > mostTall - mr; tall--)
+        {
+            int computed = tall * mr + RoundUp(rows - tall * mr, shortMr);
+            if (computed < bestComputed)
+            {
+                bestComputed = computed;
+                best = tall * mr;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Packs an mc×kc block of A as <see cref="MacroKernel"/> reads it: Mr-wide slivers for rows below
+    /// <see cref="TallRows"/>, ShortMr-wide ones after; sliver r's data starts at packed + r·kc either way.
+    /// </summary>
+    private static void PackBlockA(int mc, int kc, StridedMatrix<T> a, T* packed)
+    {
+        int tallRows = TallRows(mc);
+        GemmPacking<T>.PackA(tallRows, kc, a, packed, TKernel.Mr);
+        if (tallRows < mc)
+            GemmPacking<T>.PackA(mc - tallRows, kc, a.From(tallRows, 0), packed + (long)tallRows * kc, TKernel.ShortMr);
+    }
+
+    /// <summary>Runs the micro-kernel over every tile of one block of A packed by <see cref="PackBlockA"/> × packed B panel.</summary>
     private static void MacroKernel(int mc, int nc, int kc, T* packedA, T* packedB, T alpha, T beta,
         T* c, long ldc)
     {
-        int mr = TKernel.Mr, nr = TKernel.Nr;
+        int mr = TKernel.Mr, nr = TKernel.Nr, shortMr = TKernel.ShortMr;
+        int tallRows = TallRows(mc);
         T* edgeTile = stackalloc T[mr * nr];
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             T* bSliver = packedB + (long)jr * kc;
-            for (int ir = 0; ir < mc; ir += mr)
+            for (int ir = 0; ir < mc; ir += ir < tallRows ? mr : shortMr)
             {
-                int rows = Math.Min(mr, mc - ir);
+                bool tall = ir < tallRows;
+                int height = tall ? mr : shortMr;
+                int rows = Math.Min(height, mc - ir);
                 T* aSliver = packedA + (long)ir * kc;
                 T* cTile = c + ir * ldc + jr;
-                if (rows == mr && cols == nr)
+                if (rows == height && cols == nr)
                 {
-                    TKernel.Multiply(kc, aSliver, bSliver, cTile, ldc, alpha, beta);
+                    if (tall) TKernel.Multiply(kc, aSliver, bSliver, cTile, ldc, alpha, beta);
+                    else TKernel.MultiplyShort(kc, aSliver, bSliver, cTile, ldc, alpha, beta);
                 }
                 else
                 {
                     // Ragged edge: compute the full padded tile aside, then merge only the valid part.
-                    TKernel.Multiply(kc, aSliver, bSliver, edgeTile, nr, T.One, T.Zero);
+                    if (tall) TKernel.Multiply(kc, aSliver, bSliver, edgeTile, nr, T.One, T.Zero);
+                    else TKernel.MultiplyShort(kc, aSliver, bSliver, edgeTile, nr, T.One, T.Zero);
                     GemmTile<T>.Store(rows, cols, edgeTile, nr, cTile, ldc, alpha, beta);
                 }
             }

@@ -18,11 +18,24 @@ internal unsafe interface IGemmMicroKernel<T> where T : unmanaged
     /// <summary>Columns of the tile.</summary>
     static abstract int Nr { get; }
 
+    /// <summary>
+    /// Rows of the short tile (at most <see cref="Mr"/>) that covers the last rows of a block when their count is
+    /// not a multiple of Mr, so they are not computed as a full Mr-row tile: m = 128 on a 6-row kernel runs as
+    /// 20 tiles of 6 and two of 4 instead of 22 tiles of 6, the last one two-thirds padding.
+    /// </summary>
+    static abstract int ShortMr { get; }
+
     /// <summary>Cache blocking tuned for this kernel.</summary>
     static abstract GemmBlocking Blocking { get; }
 
     /// <summary>Computes one full Mr×Nr tile of C (row stride <paramref name="ldc"/>).</summary>
     static abstract void Multiply(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta);
+
+    /// <summary>
+    /// <see cref="Multiply"/> for a full <see cref="ShortMr"/>×Nr tile, from a packed A sliver of width ShortMr.
+    /// Each element sees the same FMA sequence as in <see cref="Multiply"/>, so results are bitwise the same.
+    /// </summary>
+    static abstract void MultiplyShort(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta);
 
     /// <summary>
     /// <see cref="Multiply"/> with A read in place instead of packed: element (i, p) of the Mr×kc sliver is

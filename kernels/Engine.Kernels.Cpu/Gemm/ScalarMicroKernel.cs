@@ -10,6 +10,9 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
 
     public static int Mr => Rows;
     public static int Nr => Cols;
+
+    /// <summary>No shorter tile: a 4-row tile already wastes at most three rows, and this kernel is the baseline.</summary>
+    public static int ShortMr => Rows;
     public static GemmBlocking Blocking => new(Mc: 128, Kc: 256, Nc: 2048);
 
     public static void Multiply(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta)
@@ -26,6 +29,9 @@ internal readonly unsafe struct ScalarMicroKernel<T> : IGemmMicroKernel<T> where
         }
         GemmTile<T>.Store(Rows, Cols, acc, Cols, c, ldc, alpha, beta);
     }
+
+    public static void MultiplyShort(int kc, T* packedA, T* packedB, T* c, long ldc, T alpha, T beta) =>
+        Multiply(kc, packedA, packedB, c, ldc, alpha, beta);
 
     public static void MultiplyRows(int kc, T* a, long lda, T* packedB, T* c, long ldc, T alpha, T beta)
     {

@@ -212,6 +212,50 @@ public class GemmTests
     }
 
     /// <summary>
+    /// Row counts around the 6-row tile, where the last rows run as 4-row short tiles: every remainder, a block
+    /// boundary (152 rows split into blocks of 78 and 74), both A layouts, B narrow enough for A to be read in
+    /// place (n = 35) and wide enough for it to be packed (n = 300), and k across two passes (300).
+    /// </summary>
+    [Theory]
+    [InlineData(CpuIsa.Scalar)]
+    [InlineData(CpuIsa.Avx2)]
+    [InlineData(CpuIsa.Avx512)]
+    public void RowRemaindersMatchReference(CpuIsa isa)
+    {
+        if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
+        int[] rows = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 62, 64, 128, 130, 152];
+        foreach (int m in rows)
+        foreach (int n in new[] { 35, 300 })
+        foreach (var aLayout in new[] { OperandLayout.RowMajor, OperandLayout.ColumnMajor })
+        {
+            double beta = (m + n) % 2 == 0 ? 0.0 : -1.5;
+            var gc = new GemmCase(m, n, 300, aLayout, OperandLayout.RowMajor, 1.0, beta, m * 1000 + n);
+            GemmCheck.AssertMatchesReference<float>(gc, isa);
+            if (isa != CpuIsa.Avx512 || m <= 14) GemmCheck.AssertMatchesReference<double>(gc, isa);
+        }
+    }
+
+    /// <summary>
+    /// The row plan of the 6-row vector kernels: the fewest computed rows, 6-row tiles first, then 4-row ones
+    /// (the returned count is where the 4-row tiles start; the row count itself when there are none).
+    /// </summary>
+    [Theory]
+    [InlineData(128, 120)] // 20×6 + 2×4, not 22×6 with the last tile a third full
+    [InlineData(64, 60)]   // 10×6 + 4
+    [InlineData(126, 126)] // whole 6-row tiles
+    [InlineData(7, 0)]     // 4 + 4 (one row padded), not 6 + 6
+    [InlineData(5, 5)]     // one ragged 6-row tile (one row padded); 4 + 4 would pad three
+    [InlineData(2, 0)]     // one ragged 4-row tile
+    [InlineData(1, 0)]
+    [InlineData(9, 6)]     // 6 + 4 (one row padded)
+    public void SixRowKernelsPlanShortTilesForTheLastRows(int rows, int tallRows)
+    {
+        Assert.Equal(tallRows, GemmDriver<float, VectorMicroKernel<float, System.Runtime.Intrinsics.Vector256<float>, Simd256<float>>>.TallRows(rows));
+        Assert.Equal(tallRows, GemmDriver<double, VectorMicroKernel<double, System.Runtime.Intrinsics.Vector512<double>, Simd512<double>>>.TallRows(rows));
+        Assert.Equal(rows, GemmDriver<float, ScalarMicroKernel<float>>.TallRows(rows)); // the 4×4 kernel has no shorter tile
+    }
+
+    /// <summary>
     /// Narrow and small B, where the driver reads row-major A in place instead of packing it: n = 1..40 around
     /// the one- and two-vector tile widths, every layout pair (column-major and strided A take the packed path),
     /// m with and without a ragged last row block, k within one block and across several, beta zero and not.
