@@ -122,4 +122,38 @@ public sealed class Layout
 
     /// <summary>Work on one row; <c>offsets[k]</c> is operand k's element offset of the row start.</summary>
     public delegate void RowAction(ReadOnlySpan<long> offsets);
+
+    /// <summary>
+    /// Like <see cref="ForEachRow"/>, but with fewer rows than threads and long rows (a copy between two contiguous
+    /// views is one row), each row is cut into pieces of at least <paramref name="parallelGrain"/> elements that run
+    /// in parallel too. <paramref name="segment"/>(offsets, length) gets each operand's element offset of the piece's
+    /// first element and the piece's length.
+    /// </summary>
+    public void ForEachSegment(SegmentAction segment, long parallelGrain = 1 << 16)
+    {
+        int threads = KernelThreads.Count;
+        long rowLength = InnerSize;
+        if (OuterCount >= threads || rowLength / 2 < parallelGrain)
+        {
+            ForEachRow(offsets => segment(offsets, rowLength), parallelGrain);
+            return;
+        }
+        int pieces = (int)Math.Min(threads, rowLength / parallelGrain);
+        long piece = (rowLength + pieces - 1) / pieces;
+        int operands = Operands;
+        KernelThreads.For(checked((int)OuterCount * pieces), job =>
+        {
+            long start = job % pieces * piece;
+            long length = Math.Min(piece, rowLength - start);
+            if (length <= 0) return;
+            Span<long> index = stackalloc long[OuterRank];
+            Span<long> offsets = stackalloc long[operands];
+            Unravel(job / pieces, index);
+            for (int k = 0; k < operands; k++) offsets[k] = Offset(k, index) + start * _innerStrides[k];
+            segment(offsets, length);
+        });
+    }
+
+    /// <summary>Work on <paramref name="length"/> elements of a row; <c>offsets[k]</c> is operand k's element offset of the first.</summary>
+    public delegate void SegmentAction(ReadOnlySpan<long> offsets, long length);
 }
