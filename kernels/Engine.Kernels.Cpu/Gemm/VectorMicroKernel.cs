@@ -42,15 +42,23 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
     public static int ShortMr => ShortRows;
 
     /// <summary>
-    /// 256-bit: Kc = 256, so the Kc·Nr sliver of B is 16 KiB of L1; 512-bit: Kc = 192, a 24 KiB sliver in a
-    /// 48 KiB L1. Mc·Kc = 144 KiB block of A in L2 for both; the Kc·Nc panel of B in L3.
-    /// (Float: 144/256/4080 and 192/192/4096; double: 72/256/2040 and 96/192/2048.)
+    /// 256-bit: Kc = 512 for float, a 32 KiB sliver of B (the L1's size, streamed from L2 by the prefetcher), and
+    /// 256 for double (16 KiB); 512-bit: Kc = 192, a 24 KiB sliver in a 48 KiB L1. Mc·Kc = 144 KiB block of A in
+    /// L2 for all; the Kc·Nc panel of B in L3. (Float: 72/512/4080 and 192/192/4096; double: 72/256/2040 and
+    /// 96/192/2048.)
     /// </summary>
+    /// <remarks>
+    /// Float Kc 256 → 512 measured on Zen 3 in one process, alternating, best calls: 1 thread 1024³ 94 → 97 GFLOP/s,
+    /// 2048³ 94 → 96, 128×784×512 91–92 → 92–94, 512³ and 256³ unchanged (96, 98); 2 threads 128×784×512 165–167
+    /// → 181–182 (its per-thread halves now pack A instead of reading it in place), 128×512×512 172 → 182,
+    /// 2048³ 186 → 189–192. Half as many passes over k: half the tile prologues and C updates. Convolutions
+    /// (forward and backward, 1 and 2 threads) and double (2048³ 42–44 at 256, 38–42 at 512) did not gain.
+    /// </remarks>
     public static GemmBlocking Blocking
     {
         get
         {
-            int kc = VectorBytes == 32 ? 256 : 192;
+            int kc = VectorBytes == 32 ? (sizeof(T) == 4 ? 512 : 256) : 192;
             int ncBytes = VectorBytes == 32 ? 4080 * 4 : 4096 * 4;
             return new(Mc: 144 * 1024 / (kc * sizeof(T)), Kc: kc, Nc: ncBytes / sizeof(T));
         }

@@ -213,8 +213,8 @@ public class GemmTests
 
     /// <summary>
     /// Row counts around the 6-row tile, where the last rows run as 4-row short tiles: every remainder, a block
-    /// boundary (152 rows split into blocks of 78 and 74), both A layouts, B narrow enough for A to be read in
-    /// place (n = 35) and wide enough for it to be packed (n = 300), and k across two passes (300).
+    /// boundary (146 rows: AVX2 blocks of 54, 54 and 38, the last with two short tiles), both A layouts, B narrow enough for A to be read in
+    /// place (n = 35) and wide enough for it to be packed (n = 300), and k across two or more passes (530).
     /// </summary>
     [Theory]
     [InlineData(CpuIsa.Scalar)]
@@ -223,13 +223,13 @@ public class GemmTests
     public void RowRemaindersMatchReference(CpuIsa isa)
     {
         if (isa == CpuIsa.Avx2 && !IsaDispatch.Avx2Supported) return;
-        int[] rows = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 62, 64, 128, 130, 152];
+        int[] rows = [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 62, 64, 128, 130, 146];
         foreach (int m in rows)
         foreach (int n in new[] { 35, 300 })
         foreach (var aLayout in new[] { OperandLayout.RowMajor, OperandLayout.ColumnMajor })
         {
             double beta = (m + n) % 2 == 0 ? 0.0 : -1.5;
-            var gc = new GemmCase(m, n, 300, aLayout, OperandLayout.RowMajor, 1.0, beta, m * 1000 + n);
+            var gc = new GemmCase(m, n, 530, aLayout, OperandLayout.RowMajor, 1.0, beta, m * 1000 + n);
             GemmCheck.AssertMatchesReference<float>(gc, isa);
             if (isa != CpuIsa.Avx512 || m <= 14) GemmCheck.AssertMatchesReference<double>(gc, isa);
         }
@@ -412,9 +412,15 @@ public class GemmThreadingTests
     /// <summary>
     /// One thread and several threads give identical C, whichever dimension gets split (each shape is big
     /// enough, over 3·2^20 multiply-adds, for the driver to use up to three threads), including narrow B with
-    /// A read in place, row- or column-major.
+    /// A read in place, row- or column-major, and row splits with A packed (B too wide for the in-place rule;
+    /// 4200 columns also cross a B panel boundary).
     /// </summary>
     [Theory]
+    [InlineData(CpuIsa.Avx2, 700, 600, 300, false)]
+    [InlineData(CpuIsa.Avx2, 700, 600, 300, true)]
+    [InlineData(CpuIsa.Avx2, 1700, 4200, 24, false)]
+    [InlineData(CpuIsa.Scalar, 900, 500, 300, false)]
+    [InlineData(CpuIsa.Avx512, 500, 520, 300, false)]
     [InlineData(CpuIsa.Avx2, 300, 257, 190, false)]
     [InlineData(CpuIsa.Avx2, 400, 12, 700, false)]
     [InlineData(CpuIsa.Avx2, 7, 1500, 300, false)]
