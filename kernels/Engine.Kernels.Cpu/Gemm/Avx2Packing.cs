@@ -47,7 +47,7 @@ internal static unsafe class Avx2Packing<T> where T : unmanaged
 
     /// <summary>Reads Count k-steps of Count rows and writes them as Count k-rows of Count at a <paramref name="pitch"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransposeSquare(T* src, long rowStride, T* dst, int pitch)
+    internal static void TransposeSquare(T* src, long rowStride, T* dst, int pitch)
     {
         if (typeof(T) == typeof(float))
         {

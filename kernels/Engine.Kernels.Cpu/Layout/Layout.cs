@@ -35,6 +35,12 @@ public sealed class Layout
     /// <summary>Stride along the row of operand <paramref name="operand"/>.</summary>
     public long InnerStride(int operand) => _innerStrides[operand];
 
+    /// <summary>Length of outer dimension <paramref name="axis"/> (0 is the outermost, <see cref="OuterRank"/> − 1 the row index that moves fastest).</summary>
+    public long OuterSize(int axis) => _outerShape[axis];
+
+    /// <summary>Stride of operand <paramref name="operand"/> along outer dimension <paramref name="axis"/>.</summary>
+    public long OuterStride(int operand, int axis) => _outerStrides[operand][axis];
+
     /// <summary>
     /// Drops size-1 dimensions and merges dimension i into i+1 where every operand is contiguous across
     /// the pair. A zero-size shape gives zero rows; a scalar gives one row of one element.
