@@ -211,10 +211,7 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
         // Addresses written out in full: reassigning a or b here would cost an lea per step.
         b0 = TSimd.Load(b + s * Nr);
         b1 = TSimd.Load(b + s * Nr + TSimd.Count);
-        Row(a + s * Rows, b0, b1, ref ai, ref c00, ref c01);
-        Row(a + s * Rows + 1, b0, b1, ref ai, ref c10, ref c11);
-        Row(a + s * Rows + 2, b0, b1, ref ai, ref c20, ref c21);
-        Row(a + s * Rows + 3, b0, b1, ref ai, ref c30, ref c31);
+        FourRows(a + s * Rows, b0, b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
         Row(a + s * Rows + 4, b0, b1, ref ai, ref c40, ref c41);
         Row(a + s * Rows + 5, b0, b1, ref ai, ref c50, ref c51);
     }
@@ -226,10 +223,18 @@ internal readonly unsafe struct VectorMicroKernel<T, TV, TSimd> : IGemmMicroKern
     {
         b0 = TSimd.Load(b + s * Nr);
         b1 = TSimd.Load(b + s * Nr + TSimd.Count);
-        Row(a + s * ShortRows, b0, b1, ref ai, ref c00, ref c01);
-        Row(a + s * ShortRows + 1, b0, b1, ref ai, ref c10, ref c11);
-        Row(a + s * ShortRows + 2, b0, b1, ref ai, ref c20, ref c21);
-        Row(a + s * ShortRows + 3, b0, b1, ref ai, ref c30, ref c31);
+        FourRows(a + s * ShortRows, b0, b1, ref ai, ref c00, ref c01, ref c10, ref c11, ref c20, ref c21, ref c30, ref c31);
+    }
+
+    /// <summary>Rows 0–3 of one k step, their A elements at a[0..3]: shared by the full and the short tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourRows(T* a, TV b0, TV b1, ref TV ai, ref TV c00, ref TV c01, ref TV c10, ref TV c11,
+        ref TV c20, ref TV c21, ref TV c30, ref TV c31)
+    {
+        Row(a, b0, b1, ref ai, ref c00, ref c01);
+        Row(a + 1, b0, b1, ref ai, ref c10, ref c11);
+        Row(a + 2, b0, b1, ref ai, ref c20, ref c21);
+        Row(a + 3, b0, b1, ref ai, ref c30, ref c31);
     }
 
     /// <summary>One row of one k step: (lo, hi) += broadcast(*a) · (b0, b1).</summary>
